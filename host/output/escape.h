@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Escaping of untrusted strings (paths, comm, hostnames come from the
+ * kernel, written by any process) for each place they are shown.
+ */
+#ifndef BPFHOST_ESCAPE_H
+#define BPFHOST_ESCAPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../strbuf.h"
+
+/*
+ * Decode one UTF-8 sequence at s (n bytes available).  Returns its length
+ * and sets *cp, or 0 when the bytes are not valid UTF-8 (overlong forms,
+ * surrogates and code points past U+10FFFF included).
+ */
+size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
+/*
+ * JSON string contents per RFC 8259 (no quotes added): '"' and '\' escaped,
+ * control characters as \n, \t, ... or \u00XX, DEL and U+2028/U+2029 as
+ * \uXXXX, invalid UTF-8 replaced by U+FFFD, so the output is valid UTF-8.
+ */
+void json_escape(struct strbuf *sb, const char *s, size_t n);
+
+/*
+ * Text for a terminal or a log file: printable UTF-8 as is; '\' doubled;
+ * control characters (C0, DEL, C1) and invalid bytes as \xNN, so no escape
+ * sequence written by a traced process reaches the terminal.
+ */
+void text_escape(struct strbuf *sb, const char *s, size_t n);
+
+/* Length of s up to the first NUL, at most max. */
+size_t str_field_len(const char *s, size_t max);
+
+#endif

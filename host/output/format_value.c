@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
+
+#include "format_value.h"
+
+void format_number(struct strbuf *sb, const struct value *v)
+{
+	if (v->kind == VALUE_INT)
+		sb_printf(sb, "%" PRId64, v->i);
+	else
+		sb_printf(sb, "%" PRIu64, v->u);
+}
+
+static void format_duration(struct strbuf *sb, uint64_t ns)
+{
+	static const struct {
+		uint64_t ns;
+		const char *unit;
+	} units[] = { { 1000000000, "s" }, { 1000000, "ms" }, { 1000, "us" } };
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (ns >= units[i].ns) {
+			sb_printf(sb, "%.3g%s", (double)ns / units[i].ns,
+				  units[i].unit);
+			return;
+		}
+	}
+	sb_printf(sb, "%" PRIu64 "ns", ns);
+}
+
+void format_number_for_people(struct strbuf *sb, const struct bpfhost_field *f,
+			      const struct value *v)
+{
+	if (f->display == BPFHOST_DISPLAY_HEX && v->kind == VALUE_UINT)
+		sb_printf(sb, "0x%" PRIx64, v->u);
+	else if (f->display == BPFHOST_DISPLAY_DURATION_NS &&
+		 v->kind == VALUE_UINT)
+		format_duration(sb, v->u);
+	else
+		format_number(sb, v);
+}

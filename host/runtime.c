@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "clock.h"
+#include "log.h"
+#include "runtime.h"
+
+int runtime_init(struct runtime *rt, struct plugin *plugins, unsigned int n,
+		 struct pipeline *pipe)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
+
+	*rt = (struct runtime){ .plugins = plugins, .nplugins = n,
+				.pipe = pipe, .epfd = -1, .sigfd = -1 };
+	for (unsigned int i = 0; i < n; i++)
+		plugins[i].rt = rt;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	/* A dead reader shows up as EPIPE from write(), handled there. */
+	signal(SIGPIPE, SIG_IGN);
+	rt->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	rt->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (rt->sigfd < 0 || rt->epfd < 0)
+		return -errno;
+	ev.data.ptr = NULL;
+	if (epoll_ctl(rt->epfd, EPOLL_CTL_ADD, rt->sigfd, &ev))
+		return -errno;
+	clock_sync();
+	return 0;
+}
+
+int runtime_event_types(struct runtime *rt)
+{
+	unsigned int n = 0, k = 0;
+
+	for (unsigned int i = 0; i < rt->nplugins; i++)
+		n += rt->plugins[i].ops.nevents;
+	rt->types = calloc(n ? n : 1, sizeof(*rt->types));
+	if (!rt->types)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < rt->nplugins; i++)
+		for (uint32_t j = 0; j < rt->plugins[i].ops.nevents; j++)
+			rt->types[k++] = &rt->plugins[i].types[j];
+	rt->ntypes = n;
+	return 0;
+}
+
+int runtime_deliver(struct plugin *p, const void *data, size_t size)
+{
+	const struct bpfhost_event_header *h = data;
+	struct record rec;
+
+	if (size < sizeof(*h) || h->type >= p->ops.nevents ||
+	    size < p->types[h->type].min_size) {
+		p->malformed++;
+		return -EINVAL;
+	}
+	rec.type = &p->types[h->type];
+	rec.data = data;
+	rec.size = size;
+	rec.real_ns = clock_boot_to_real(h->ts_boot_ns ? h->ts_boot_ns :
+							 clock_boot_ns());
+	pipeline_emit(p->rt->pipe, &rec);
+	p->events++;
+	return 0;
+}
+
+static int on_ring_record(void *ctx, void *data, size_t size)
+{
+	runtime_deliver(ctx, data, size);
+	return 0;
+}
+
+int runtime_add_ringbuf(struct runtime *rt, struct plugin *p, int map_fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (rt->rings)
+		return ring_buffer__add(rt->rings, map_fd, on_ring_record, p);
+	rt->rings = ring_buffer__new(map_fd, on_ring_record, p, NULL);
+	if (!rt->rings)
+		return -errno;
+	/* Forced wake-ups land here; the rest is drained on the timer. */
+	ev.data.ptr = rt->rings;
+	if (epoll_ctl(rt->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(rt->rings),
+		      &ev))
+		return -errno;
+	return 0;
+}
+
+void runtime_set_tick(struct runtime *rt, struct plugin *p,
+		      uint64_t interval_ms)
+{
+	(void)rt;
+	p->tick_ns = interval_ms * 1000000ull;
+	p->next_tick_ns = interval_ms ? clock_mono_ns() + p->tick_ns : 0;
+}
+
+static void unwind(struct runtime *rt)
+{
+	for (unsigned int i = rt->nplugins; i-- > 0;)
+		plugin_close(&rt->plugins[i]);
+}
+
+int runtime_start(struct runtime *rt)
+{
+	for (unsigned int i = 0; i < rt->nplugins; i++) {
+		int err = plugin_start(&rt->plugins[i]);
+
+		if (err) {
+			log_debug("%s: start stopped at stage %d: %s",
+				  rt->plugins[i].name, rt->plugins[i].stage,
+				  strerror(-err));
+			unwind(rt);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void drain(struct runtime *rt)
+{
+	if (rt->rings)
+		ring_buffer__consume(rt->rings);
+}
+
+static void run_ticks(struct runtime *rt, uint64_t now)
+{
+	for (unsigned int i = 0; i < rt->nplugins; i++) {
+		struct plugin *p = &rt->plugins[i];
+
+		if (!p->next_tick_ns || now < p->next_tick_ns)
+			continue;
+		p->next_tick_ns = now + p->tick_ns;
+		p->ops.tick(p->state);
+	}
+}
+
+static void read_signal(struct runtime *rt)
+{
+	struct signalfd_siginfo si;
+
+	if (read(rt->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		rt->stop = true;
+		rt->stop_reason = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+	}
+}
+
+/* One line once everything is attached: people and scripts wait for it. */
+static void announce(const struct runtime *rt)
+{
+	fprintf(stderr, "bpfhost: running");
+	for (unsigned int i = 0; i < rt->nplugins; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", rt->plugins[i].name);
+	fprintf(stderr, " (stop with Ctrl-C)\n");
+}
+
+int runtime_run(struct runtime *rt, uint64_t duration_ns)
+{
+	uint64_t last_sync = clock_mono_ns();
+
+	announce(rt);
+	if (duration_ns)
+		rt->stop_at_ns = clock_mono_ns() + duration_ns;
+	while (!rt->stop) {
+		struct epoll_event evs[8];
+		int timeout = RUNTIME_POLL_MS, n;
+		uint64_t now = clock_mono_ns();
+
+		if (rt->stop_at_ns) {
+			if (now >= rt->stop_at_ns) {
+				rt->stop_reason = "duration";
+				break;
+			}
+			if ((rt->stop_at_ns - now) / 1000000 < (uint64_t)timeout)
+				timeout = (rt->stop_at_ns - now) / 1000000 + 1;
+		}
+		n = epoll_wait(rt->epfd, evs, 8, timeout);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (int i = 0; i < n; i++)
+			if (!evs[i].data.ptr)
+				read_signal(rt);
+		drain(rt);
+		now = clock_mono_ns();
+		run_ticks(rt, now);
+		if (now - last_sync > 1000000000ull) {
+			clock_sync();
+			last_sync = now;
+		}
+		if (pipeline_flush(rt->pipe) == -EPIPE) {
+			rt->stop = true;
+			rt->stop_reason = "output closed";
+		}
+	}
+	return 0;
+}
+
+void runtime_stop(struct runtime *rt)
+{
+	for (unsigned int i = 0; i < rt->nplugins; i++)
+		plugin_detach(&rt->plugins[i]);
+	/* Records submitted before the detach are still in the rings. */
+	drain(rt);
+	pipeline_flush(rt->pipe);
+
+	for (unsigned int i = 0; i < rt->nplugins; i++) {
+		struct plugin *p = &rt->plugins[i];
+
+		fprintf(stderr, "bpfhost: %s: %llu events, %llu lost", p->name,
+			(unsigned long long)p->events,
+			(unsigned long long)plugin_lost(p));
+		if (p->malformed)
+			fprintf(stderr, ", %llu malformed",
+				(unsigned long long)p->malformed);
+		fputc('\n', stderr);
+	}
+	for (unsigned int i = 0; i < rt->pipe->n; i++) {
+		struct output *out = &rt->pipe->outputs[i];
+
+		if (out->errors)
+			fprintf(stderr, "bpfhost: [%s]: %llu messages not written\n",
+				out->name, (unsigned long long)out->errors);
+	}
+}
+
+void runtime_free(struct runtime *rt)
+{
+	ring_buffer__free(rt->rings);
+	unwind(rt);
+	free(rt->types);
+	if (rt->epfd >= 0)
+		close(rt->epfd);
+	if (rt->sigfd >= 0)
+		close(rt->sigfd);
+	*rt = (struct runtime){ .epfd = -1, .sigfd = -1 };
+}

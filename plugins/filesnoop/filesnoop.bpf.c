@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * filesnoop, kernel side: every open(2), openat(2) and openat2(2).
+ *
+ * The enter tracepoint applies every filter that does not need the result
+ * (pid, uid, comm, path) and remembers the arguments per thread; the exit
+ * tracepoint adds the result, applies failed_only and sends one record.  An
+ * open that a filter rejects never touches the ring buffer.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpfhost/bpf_event.h>
+#include "filesnoop.h"
+
+/* Filters, set by the user side before load so the verifier prunes them. */
+const volatile __u32 targ_pid = 0;
+const volatile bool filter_uid = false;
+const volatile __u32 targ_uid = 0;
+const volatile bool filter_comm = false;
+const volatile char targ_comm[FILESNOOP_COMM_LEN] = {};
+const volatile bool filter_path = false;
+const volatile bool failed_only = false;
+
+struct open_args {
+	const char *filename;
+	__u32 flags;
+	__u32 mode;
+	__u8 syscall;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct open_args);
+} pending SEC(".maps");
+
+/*
+ * Exact paths are stored with their NUL, prefixes without, so one longest-
+ * prefix lookup answers both questions.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1024);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct filesnoop_path_key);
+	__type(value, __u8);
+} path_filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct filesnoop_path_key);
+} key_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct filesnoop_open_event);
+} event_scratch SEC(".maps");
+
+BPFHOST_RINGBUF(events, 4 << 20);
+BPFHOST_LOST_COUNTER(lost);
+
+static __always_inline bool comm_matches(void)
+{
+	char comm[FILESNOOP_COMM_LEN];
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < FILESNOOP_COMM_LEN; i++) {
+		if (comm[i] != targ_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+static __always_inline bool path_matches(const char *filename)
+{
+	__u32 zero = 0;
+	struct filesnoop_path_key *key = bpf_map_lookup_elem(&key_scratch, &zero);
+	long len;
+
+	if (!key)
+		return false;
+	len = bpf_probe_read_user_str(key->path, sizeof(key->path), filename);
+	if (len <= 0)
+		return false;
+	/*
+	 * A path cut at the key size ends in a NUL the helper wrote, not the
+	 * program: leave that byte out so it cannot match an exact entry.
+	 */
+	if (len == sizeof(key->path))
+		len--;
+	key->prefixlen = len * 8;
+	return bpf_map_lookup_elem(&path_filter, key) != NULL;
+}
+
+static __always_inline int trace_enter(const char *filename, __u32 flags,
+				       __u32 mode, __u8 syscall)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct open_args args = {};
+
+	if (targ_pid && (id >> 32) != targ_pid)
+		return 0;
+	if (filter_uid && (__u32)bpf_get_current_uid_gid() != targ_uid)
+		return 0;
+	if (filter_comm && !comm_matches())
+		return 0;
+	if (filter_path && !path_matches(filename))
+		return 0;
+
+	args.filename = filename;
+	args.flags = flags;
+	args.mode = mode;
+	args.syscall = syscall;
+	bpf_map_update_elem(&pending, &tid, &args, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int trace_exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, zero = 0;
+	struct filesnoop_open_event *e;
+	struct open_args *args;
+	long len;
+
+	args = bpf_map_lookup_elem(&pending, &tid);
+	if (!args)
+		return 0;
+	if (failed_only && ret >= 0)
+		goto cleanup;
+	e = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (!e)
+		goto cleanup;
+
+	bpfhost_header_init(&e->hdr, FILESNOOP_EVENT_OPEN);
+	e->pid = id >> 32;
+	e->tid = tid;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->fd = ret >= 0 ? ret : -1;
+	e->err = ret >= 0 ? 0 : -ret;
+	e->flags = args->flags;
+	e->mode = args->mode;
+	e->syscall = args->syscall;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	len = bpf_probe_read_user_str(e->path, sizeof(e->path), args->filename);
+	if (len <= 0) {
+		e->path[0] = '\0';
+		len = 1;
+	}
+	if (len > FILESNOOP_PATH_LEN)
+		len = FILESNOOP_PATH_LEN;
+	bpfhost_output(&events, &lost, e,
+		       offsetof(struct filesnoop_open_event, path) + len);
+cleanup:
+	bpf_map_delete_elem(&pending, &tid);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_open")
+int enter_open(struct trace_event_raw_sys_enter *ctx)
+{
+	return trace_enter((const char *)ctx->args[0], ctx->args[1],
+			   ctx->args[2], FILESNOOP_SYS_OPEN);
+}
+
+SEC("tp/syscalls/sys_enter_openat")
+int enter_openat(struct trace_event_raw_sys_enter *ctx)
+{
+	return trace_enter((const char *)ctx->args[1], ctx->args[2],
+			   ctx->args[3], FILESNOOP_SYS_OPENAT);
+}
+
+SEC("tp/syscalls/sys_enter_openat2")
+int enter_openat2(struct trace_event_raw_sys_enter *ctx)
+{
+	struct open_how how = {};
+
+	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
+	return trace_enter((const char *)ctx->args[1], how.flags, how.mode,
+			   FILESNOOP_SYS_OPENAT2);
+}
+
+SEC("tp/syscalls/sys_exit_open")
+int exit_open(struct trace_event_raw_sys_exit *ctx)
+{
+	return trace_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_openat")
+int exit_openat(struct trace_event_raw_sys_exit *ctx)
+{
+	return trace_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_openat2")
+int exit_openat2(struct trace_event_raw_sys_exit *ctx)
+{
+	return trace_exit(ctx->ret);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* filesnoop, user side: options, event schema and lifecycle. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The kernel's own flag values: glibc's differ (O_LARGEFILE is 0 on 64-bit). */
+#include <asm/fcntl.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <bpfhost/plugin.h>
+
+#include "filesnoop.h"
+#include "filesnoop.skel.h"
+
+struct filesnoop {
+	const struct bpfhost_host_api *host;
+	struct bpfhost_plugin_ctx *ctx;
+	struct filesnoop_bpf *skel;
+};
+
+static const struct bpfhost_option options[] = {
+	{ .name = "path", .type = BPFHOST_OPT_STRING, .flags = BPFHOST_OPT_MULTI,
+	  .min = 1, .max = FILESNOOP_FILTER_LEN - 2,
+	  .help = "report only opens of this exact path" },
+	{ .name = "prefix", .type = BPFHOST_OPT_STRING, .flags = BPFHOST_OPT_MULTI,
+	  .min = 1, .max = FILESNOOP_FILTER_LEN - 1,
+	  .help = "report only opens of paths starting with this" },
+	{ .name = "pid", .type = BPFHOST_OPT_INT, .min = 1, .max = 4194304,
+	  .help = "report only this process id" },
+	{ .name = "uid", .type = BPFHOST_OPT_INT, .min = 0, .max = 4294967294,
+	  .help = "report only this user id" },
+	{ .name = "comm", .type = BPFHOST_OPT_STRING, .min = 1,
+	  .max = FILESNOOP_COMM_LEN - 1,
+	  .help = "report only this command name (exact, as in /proc/PID/comm)" },
+	{ .name = "failed_only", .type = BPFHOST_OPT_BOOL, .def = "no",
+	  .help = "report only opens that failed" },
+};
+
+/*
+ * Order matters: O_SYNC and O_TMPFILE claim their bits before their parts
+ * (O_DSYNC, O_DIRECTORY) can.
+ */
+static const struct bpfhost_value_name open_flag_names[] = {
+	{ O_ACCMODE, O_RDONLY, "O_RDONLY" },
+	{ O_ACCMODE, O_WRONLY, "O_WRONLY" },
+	{ O_ACCMODE, O_RDWR, "O_RDWR" },
+	{ O_CREAT, O_CREAT, "O_CREAT" },
+	{ O_EXCL, O_EXCL, "O_EXCL" },
+	{ O_NOCTTY, O_NOCTTY, "O_NOCTTY" },
+	{ O_TRUNC, O_TRUNC, "O_TRUNC" },
+	{ O_APPEND, O_APPEND, "O_APPEND" },
+	{ O_NONBLOCK, O_NONBLOCK, "O_NONBLOCK" },
+	{ __O_SYNC | O_DSYNC, __O_SYNC | O_DSYNC, "O_SYNC" },
+	{ O_DSYNC, O_DSYNC, "O_DSYNC" },
+	{ FASYNC, FASYNC, "O_ASYNC" },
+	{ O_DIRECT, O_DIRECT, "O_DIRECT" },
+	{ O_LARGEFILE, O_LARGEFILE, "O_LARGEFILE" },
+	{ __O_TMPFILE | O_DIRECTORY, __O_TMPFILE | O_DIRECTORY, "O_TMPFILE" },
+	{ O_DIRECTORY, O_DIRECTORY, "O_DIRECTORY" },
+	{ O_NOFOLLOW, O_NOFOLLOW, "O_NOFOLLOW" },
+	{ O_NOATIME, O_NOATIME, "O_NOATIME" },
+	{ O_CLOEXEC, O_CLOEXEC, "O_CLOEXEC" },
+	{ O_PATH, O_PATH, "O_PATH" },
+	{ 0, 0, NULL },
+};
+
+static const struct bpfhost_value_name syscall_names[] = {
+	{ ~0ull, FILESNOOP_SYS_OPEN, "open" },
+	{ ~0ull, FILESNOOP_SYS_OPENAT, "openat" },
+	{ ~0ull, FILESNOOP_SYS_OPENAT2, "openat2" },
+	{ 0, 0, NULL },
+};
+
+#define OPEN_FIELD(member) BPFHOST_FIELD_AT(struct filesnoop_open_event, member)
+
+static const struct bpfhost_field open_fields[] = {
+	{ .name = "pid", .header = "PID", .type = BPFHOST_FIELD_UINT,
+	  .width = 7, OPEN_FIELD(pid) },
+	{ .name = "tid", .header = "TID", .type = BPFHOST_FIELD_UINT,
+	  .width = 7, OPEN_FIELD(tid) },
+	{ .name = "uid", .header = "UID", .type = BPFHOST_FIELD_UINT,
+	  .width = 6, OPEN_FIELD(uid) },
+	{ .name = "comm", .header = "COMM", .type = BPFHOST_FIELD_STR,
+	  .width = -16, OPEN_FIELD(comm) },
+	{ .name = "fd", .header = "FD", .type = BPFHOST_FIELD_INT,
+	  .width = 4, OPEN_FIELD(fd) },
+	{ .name = "error", .header = "ERR", .type = BPFHOST_FIELD_INT,
+	  .display = BPFHOST_DISPLAY_ERRNO, .width = -7, OPEN_FIELD(err) },
+	{ .name = "flags", .header = "FLAGS", .type = BPFHOST_FIELD_UINT,
+	  .display = BPFHOST_DISPLAY_FLAGS, .value_names = open_flag_names,
+	  .width = -26, OPEN_FIELD(flags) },
+	{ .name = "mode", .type = BPFHOST_FIELD_UINT,
+	  .flags = BPFHOST_FIELD_NO_TEXT, OPEN_FIELD(mode) },
+	{ .name = "syscall", .type = BPFHOST_FIELD_UINT,
+	  .display = BPFHOST_DISPLAY_ENUM, .value_names = syscall_names,
+	  .flags = BPFHOST_FIELD_NO_TEXT, OPEN_FIELD(syscall) },
+	{ .name = "path", .header = "PATH", .type = BPFHOST_FIELD_STR,
+	  OPEN_FIELD(path) },
+};
+
+static const struct bpfhost_event_schema events[] = {
+	[FILESNOOP_EVENT_OPEN] = {
+		.name = "open",
+		.help = "a file was opened, or an open failed",
+		.size = sizeof(struct filesnoop_open_event),
+		.nfields = BPFHOST_ARRAY_SIZE(open_fields),
+		.fields = open_fields,
+		.btf_struct = "filesnoop_open_event",
+	},
+};
+
+static void set_comm_filter(struct filesnoop *fs)
+{
+	const char *comm = fs->host->opt_str(fs->ctx, "comm", 0);
+	struct filesnoop_bpf__rodata *ro = fs->skel->rodata;
+
+	if (!comm)
+		return;
+	ro->filter_comm = true;
+	/* Length validated by the host against options[]. */
+	memcpy((char *)ro->targ_comm, comm, strlen(comm));
+}
+
+static int filesnoop_open(const struct bpfhost_host_api *host,
+			  struct bpfhost_plugin_ctx *ctx, void **state)
+{
+	struct filesnoop *fs;
+	struct filesnoop_bpf__rodata *ro;
+
+	fs = calloc(1, sizeof(*fs));
+	if (!fs)
+		return -ENOMEM;
+	fs->host = host;
+	fs->ctx = ctx;
+	fs->skel = filesnoop_bpf__open();
+	if (!fs->skel) {
+		int err = -errno;
+
+		host->log(ctx, BPFHOST_LOG_ERROR,
+			  "cannot open the BPF object: %s", strerror(-err));
+		free(fs);
+		return err;
+	}
+	ro = fs->skel->rodata;
+	if (host->opt_count(ctx, "pid"))
+		ro->targ_pid = host->opt_int(ctx, "pid", 0);
+	if (host->opt_count(ctx, "uid")) {
+		ro->filter_uid = true;
+		ro->targ_uid = host->opt_int(ctx, "uid", 0);
+	}
+	set_comm_filter(fs);
+	ro->filter_path = host->opt_count(ctx, "path") ||
+			  host->opt_count(ctx, "prefix");
+	ro->failed_only = host->opt_bool(ctx, "failed_only");
+	*state = fs;
+	return 0;
+}
+
+/* An exact path keeps its NUL in the key; a prefix does not. */
+static int add_path_filters(struct filesnoop *fs, const char *opt, bool exact)
+{
+	int map_fd = bpf_map__fd(fs->skel->maps.path_filter);
+	unsigned int i, n = fs->host->opt_count(fs->ctx, opt);
+	__u8 one = 1;
+
+	for (i = 0; i < n; i++) {
+		const char *path = fs->host->opt_str(fs->ctx, opt, i);
+		struct filesnoop_path_key key = {};
+		size_t len = strlen(path) + (exact ? 1 : 0);
+
+		memcpy(key.path, path, len);
+		key.prefixlen = len * 8;
+		if (bpf_map_update_elem(map_fd, &key, &one, BPF_ANY)) {
+			int err = -errno;
+
+			fs->host->log(fs->ctx, BPFHOST_LOG_ERROR,
+				      "cannot add %s filter '%s': %s", opt,
+				      path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int filesnoop_load(void *state)
+{
+	struct filesnoop *fs = state;
+	int err;
+
+	err = filesnoop_bpf__load(fs->skel);
+	if (err) {
+		fs->host->log(fs->ctx, BPFHOST_LOG_ERROR,
+			      "the kernel refused the BPF programs: %s (run with -v for the verifier log)",
+			      strerror(-err));
+		return err;
+	}
+	err = add_path_filters(fs, "path", true);
+	if (!err)
+		err = add_path_filters(fs, "prefix", false);
+	return err;
+}
+
+/* open(2) is missing on newer architectures: skip it where it is absent. */
+static int attach_prog(struct filesnoop *fs, struct bpf_program *prog,
+		       struct bpf_link **link, bool optional)
+{
+	*link = bpf_program__attach(prog);
+	if (*link)
+		return 0;
+	if (optional && errno == ENOENT)
+		return 0;
+	fs->host->log(fs->ctx, BPFHOST_LOG_ERROR, "cannot attach %s: %s",
+		      bpf_program__section_name(prog), strerror(errno));
+	return -errno;
+}
+
+static int filesnoop_attach(void *state)
+{
+	struct filesnoop *fs = state;
+	__typeof__(fs->skel->progs) *p = &fs->skel->progs;
+	__typeof__(fs->skel->links) *l = &fs->skel->links;
+	int err;
+
+	/* Exits first, so no enter is left pending without its exit. */
+	if ((err = attach_prog(fs, p->exit_openat, &l->exit_openat, false)) ||
+	    (err = attach_prog(fs, p->exit_openat2, &l->exit_openat2, false)) ||
+	    (err = attach_prog(fs, p->exit_open, &l->exit_open, true)) ||
+	    (err = attach_prog(fs, p->enter_openat, &l->enter_openat, false)) ||
+	    (err = attach_prog(fs, p->enter_openat2, &l->enter_openat2, false)) ||
+	    (err = attach_prog(fs, p->enter_open, &l->enter_open, true)))
+		return err;
+	return fs->host->add_ringbuf(fs->ctx,
+				     bpf_map__fd(fs->skel->maps.events),
+				     bpf_map__fd(fs->skel->maps.lost));
+}
+
+static void filesnoop_detach(void *state)
+{
+	struct filesnoop *fs = state;
+
+	filesnoop_bpf__detach(fs->skel);
+}
+
+static void filesnoop_close(void *state)
+{
+	struct filesnoop *fs = state;
+
+	filesnoop_bpf__destroy(fs->skel);
+	free(fs);
+}
+
+static const void *filesnoop_bpf_object(size_t *size)
+{
+	return filesnoop_bpf__elf_bytes(size);
+}
+
+static const struct bpfhost_plugin_ops filesnoop_ops = {
+	.abi_version = BPFHOST_ABI_VERSION,
+	.size = sizeof(struct bpfhost_plugin_ops),
+	.name = "filesnoop",
+	.version = "1.0.0",
+	.summary = "who opens which file: every open, openat and openat2",
+	.options = options,
+	.noptions = BPFHOST_ARRAY_SIZE(options),
+	.events = events,
+	.nevents = BPFHOST_ARRAY_SIZE(events),
+	.open = filesnoop_open,
+	.load = filesnoop_load,
+	.attach = filesnoop_attach,
+	.detach = filesnoop_detach,
+	.close = filesnoop_close,
+	.bpf_object = filesnoop_bpf_object,
+};
+
+BPFHOST_PLUGIN(filesnoop_ops)

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* filesnoop: the event record, shared by the BPF and the user side. */
+#ifndef FILESNOOP_H
+#define FILESNOOP_H
+
+#include <bpfhost/event.h>
+
+#define FILESNOOP_COMM_LEN 16
+#define FILESNOOP_PATH_LEN 4096		/* PATH_MAX, NUL included */
+/* Path filters live in an LPM trie keyed by bytes; 256 is its key limit. */
+#define FILESNOOP_FILTER_LEN 256
+
+enum filesnoop_event_type {
+	FILESNOOP_EVENT_OPEN = 0,
+};
+
+enum filesnoop_syscall {
+	FILESNOOP_SYS_OPEN = 0,
+	FILESNOOP_SYS_OPENAT,
+	FILESNOOP_SYS_OPENAT2,
+};
+
+/* Sent cut after the path's NUL: path is the trailing field. */
+struct filesnoop_open_event {
+	struct bpfhost_event_header hdr;
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__s32 fd;		/* -1 when the open failed */
+	__s32 err;		/* positive errno, 0 on success */
+	__u32 flags;		/* open(2) flags */
+	__u32 mode;
+	__u8 syscall;		/* enum filesnoop_syscall */
+	__u8 pad[3];
+	char comm[FILESNOOP_COMM_LEN];
+	char path[FILESNOOP_PATH_LEN];
+};
+
+/* Key of the path filter trie: prefixlen in bits, then the path bytes. */
+struct filesnoop_path_key {
+	__u32 prefixlen;
+	__u8 path[FILESNOOP_FILTER_LEN];
+};
+
+#endif /* FILESNOOP_H */

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The header every ring buffer record starts with.  Shared by the BPF side
+ * (compiled against vmlinux.h) and the user side (compiled against the UAPI
+ * headers), so it uses only the kernel's fixed-width types.
+ */
+#ifndef BPFHOST_EVENT_H
+#define BPFHOST_EVENT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+struct bpfhost_event_header {
+	__u64 ts_boot_ns;	/* bpf_ktime_get_boot_ns(); 0 = host stamps it */
+	__u32 type;		/* index into the plugin's event schema table */
+	__u32 reserved;		/* must be zero */
+};
+
+#endif /* BPFHOST_EVENT_H */
