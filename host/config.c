@@ -14,6 +14,7 @@ struct parse_state {
 	struct config *cfg;
 	FILE *file;
 	int line;		/* of the last line read: the one being handled */
+	int section_line;	/* of the last [section] header */
 	int err;
 };
 
@@ -23,18 +24,22 @@ static char *read_line(char *str, int num, void *stream)
 	struct parse_state *ps = stream;
 	char *s = fgets(str, num, ps->file);
 
-	if (s && strchr(s, '\n'))
+	const char *p = s;
+
+	if (s && (strchr(s, '\n') || feof(ps->file)))
 		ps->line++;
-	else if (s && feof(ps->file))
-		ps->line++;
+	while (p && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p && *p == '[')
+		ps->section_line = ps->line;
 	return s;
 }
 
-static char *where_string(const struct parse_state *ps)
+static char *where_string(const struct parse_state *ps, int line)
 {
 	char *where;
 
-	if (asprintf(&where, "%s:%d", ps->cfg->path, ps->line) < 0)
+	if (asprintf(&where, "%s:%d", ps->cfg->path, line) < 0)
 		return NULL;
 	return where;
 }
@@ -62,7 +67,7 @@ static struct config_section *add_section(struct parse_state *ps,
 	cfg->sections = secs;
 	sec = &secs[cfg->n];
 	*sec = (struct config_section){ .name = strdup(name),
-					.where = where_string(ps) };
+					.where = where_string(ps, ps->section_line) };
 	if (!sec->name || !sec->where) {
 		free(sec->name);
 		free(sec->where);
@@ -84,7 +89,7 @@ static int add_entry(struct config_section *sec, struct parse_state *ps,
 	e = &e[sec->n];
 	e->key = strdup(key);
 	e->value = strdup(value);
-	e->where = where_string(ps);
+	e->where = where_string(ps, ps->line);
 	if (!e->key || !e->value || !e->where) {
 		free(e->key);
 		free(e->value);

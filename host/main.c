@@ -258,6 +258,17 @@ fail:
 	return -EINVAL;
 }
 
+static bool plugin_file_exists(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (!plugin_name_valid(name) ||
+	    snprintf(path, sizeof(path), "%s/%s.so", dir, name) >=
+		    (int)sizeof(path))
+		return false;
+	return !access(path, F_OK);
+}
+
 static bool is_host_section(const char *name)
 {
 	return !strcmp(name, "bpfhost") || !strcmp(name, "output") ||
@@ -291,13 +302,13 @@ static int configure_plugins(const struct config *cfg, const char *dir,
 		if (p) {
 			err = plugin_configure(p, sec);
 		} else {
-			if (!plugin_name_valid(sec->name) ||
-			    access(dir, F_OK) ||
-			    plugin_load(&spare, dir, sec->name)) {
+			if (!plugin_file_exists(dir, sec->name)) {
 				log_error("%s: unknown section [%s]: not bpfhost, output, output.NAME or a plugin in %s",
 					  sec->where, sec->name, dir);
 				return -EINVAL;
 			}
+			if (plugin_load(&spare, dir, sec->name))
+				return -EINVAL;
 			err = plugin_configure(&spare, sec);
 			plugin_unload(&spare);
 		}
