@@ -10,6 +10,9 @@
 #include "config.h"
 #include "log.h"
 
+/* Longest line read whole: a key, " = " and a PATH_MAX path, with room. */
+#define CONFIG_MAX_LINE 8192
+
 struct parse_state {
 	struct config *cfg;
 	FILE *file;
@@ -137,7 +140,22 @@ int config_load(struct config *cfg, const char *path)
 			  strerror(-err));
 		return err;
 	}
+	/*
+	 * Debian's inih reads into a 200-byte line and joins an indented line
+	 * to the value above it: let a line hold a 4096-byte path, and an
+	 * indented key be a key.
+	 */
+	ini_allow_multiline = false;
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_max_line = CONFIG_MAX_LINE;
 	line = ini_parse_stream(read_line, &ps, on_entry, &ps);
+	if (!ps.err && ferror(ps.file)) {
+		/* fgets() kept errno: EISDIR for a directory, EIO, ... */
+		ps.err = -errno;
+		log_error("cannot read config file %s: %s", path,
+			  strerror(errno));
+	}
 	fclose(ps.file);
 	if (ps.err)
 		return ps.err;
