@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpfhost/bpf_event.h>
+#include "path_filter.bpf.h"
 #include "filesnoop.h"
 
 /* Filters, set by the user side before load so the verifier prunes them. */
@@ -36,24 +37,7 @@ struct {
 	__type(value, struct open_args);
 } pending SEC(".maps");
 
-/*
- * Exact paths are stored with their NUL, prefixes without, so one longest-
- * prefix lookup answers both questions.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 1024);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct filesnoop_path_key);
-	__type(value, __u8);
-} path_filter SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct filesnoop_path_key);
-} key_scratch SEC(".maps");
+PATH_FILTER(path_filter, struct filesnoop_path_key, 1024);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -79,27 +63,6 @@ static __always_inline bool comm_matches(void)
 	return true;
 }
 
-static __always_inline bool path_matches(const char *filename)
-{
-	__u32 zero = 0;
-	struct filesnoop_path_key *key = bpf_map_lookup_elem(&key_scratch, &zero);
-	long len;
-
-	if (!key)
-		return false;
-	len = bpf_probe_read_user_str(key->path, sizeof(key->path), filename);
-	if (len <= 0)
-		return false;
-	/*
-	 * A path cut at the key size ends in a NUL the helper wrote, not the
-	 * program: leave that byte out so it cannot match an exact entry.
-	 */
-	if (len == sizeof(key->path))
-		len--;
-	key->prefixlen = len * 8;
-	return bpf_map_lookup_elem(&path_filter, key) != NULL;
-}
-
 static __always_inline int trace_enter(const char *filename, __u32 flags,
 				       __u32 mode, __u8 syscall)
 {
@@ -113,7 +76,7 @@ static __always_inline int trace_enter(const char *filename, __u32 flags,
 		return 0;
 	if (filter_comm && !comm_matches())
 		return 0;
-	if (filter_path && !path_matches(filename))
+	if (filter_path && !path_filter_match(path_filter, filename))
 		return 0;
 
 	args.filename = filename;

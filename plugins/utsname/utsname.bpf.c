@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * utsname, kernel side: which UTS namespace (container) opens a watched
+ * path, and what happens to UTS namespaces: hostname and domainname changes,
+ * tasks entering a new namespace.
+ *
+ * Syscall enter tracepoints filter and remember what the exit needs, per
+ * thread; exit tracepoints add the result and send one record.  A child
+ * cloned into a new namespace is only reachable in task_newtask, which fires
+ * in the parent with the child's task_struct, for fork, clone and clone3.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpfhost/bpf_event.h>
+#include <bpfhost/task_context.bpf.h>
+#include "path_filter.bpf.h"
+#include "utsname.h"
+
+#define CLONE_NEWUTS 0x04000000	/* uapi/linux/sched.h: not in BTF */
+
+/* Set by the user side before load. */
+const volatile __u32 host_uts_ns = 0;	/* inode of /proc/1/ns/uts */
+const volatile bool containers_only = false;
+
+/* Pending opens of watched paths: the user's path pointer, per thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, const char *);
+} open_pending SEC(".maps");
+
+struct setname_args {
+	char old_name[UTSNAME_NAME_LEN];
+	char new_name[UTSNAME_NAME_LEN];
+	__u8 syscall;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct setname_args);
+} setname_pending SEC(".maps");
+
+struct enter_args {
+	__u32 uts_ns;
+	__u8 syscall;
+	char nodename[UTSNAME_NAME_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct enter_args);
+} enter_pending SEC(".maps");
+
+PATH_FILTER(watched, struct utsname_path_key, 1024);
+
+BPFHOST_RINGBUF(events, 1 << 20);
+BPFHOST_LOST_COUNTER(lost);
+
+static __always_inline __u32 current_tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
+static __always_inline struct uts_namespace *current_uts(void)
+{
+	return bpfhost_task_uts_ns(bpfhost_current_task());
+}
+
+/* containers_only: the verifier drops this test when it is off. */
+static __always_inline bool skip_host(struct uts_namespace *uts)
+{
+	return containers_only && bpfhost_uts_ns_inum(uts) == host_uts_ns;
+}
+
+static __always_inline void *reserve(__u64 size)
+{
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e)
+		bpfhost_count_lost(&lost);
+	return e;
+}
+
+static __always_inline __s32 errno_of(long ret)
+{
+	return ret < 0 ? -ret : 0;
+}
+
+/* ---- opens of watched paths ------------------------------------------- */
+
+static __always_inline int open_enter(const char *filename)
+{
+	__u32 tid = current_tid();
+
+	if (skip_host(current_uts()))
+		return 0;
+	if (!path_filter_match(watched, filename))
+		return 0;
+	bpf_map_update_elem(&open_pending, &tid, &filename, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int open_exit(long ret)
+{
+	__u32 tid = current_tid();
+	struct utsname_open_event *e;
+	const char **filename;
+
+	filename = bpf_map_lookup_elem(&open_pending, &tid);
+	if (!filename)
+		return 0;
+	e = reserve(sizeof(*e));
+	if (!e)
+		goto cleanup;
+	bpfhost_header_init(&e->hdr, UTSNAME_EVENT_OPEN);
+	bpfhost_task_context_fill(&e->task);
+	e->err = errno_of(ret);
+	e->host_uts = e->task.uts_ns == host_uts_ns;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	if (bpf_probe_read_user_str(e->path, sizeof(e->path), *filename) <= 0)
+		e->path[0] = '\0';
+	bpfhost_submit(&events, e);
+cleanup:
+	bpf_map_delete_elem(&open_pending, &tid);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_open")
+int enter_open(struct trace_event_raw_sys_enter *ctx)
+{
+	return open_enter((const char *)ctx->args[0]);
+}
+
+SEC("tp/syscalls/sys_enter_openat")
+int enter_openat(struct trace_event_raw_sys_enter *ctx)
+{
+	return open_enter((const char *)ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_enter_openat2")
+int enter_openat2(struct trace_event_raw_sys_enter *ctx)
+{
+	return open_enter((const char *)ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_exit_open")
+int exit_open(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_openat")
+int exit_openat(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_openat2")
+int exit_openat2(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit(ctx->ret);
+}
+
+/* ---- sethostname, setdomainname ---------------------------------------- */
+
+static __always_inline void read_uts_name(struct uts_namespace *uts,
+					  __u8 syscall, char *buf)
+{
+	if (syscall == UTSNAME_SYS_SETHOSTNAME)
+		bpf_core_read_str(buf, UTSNAME_NAME_LEN, &uts->name.nodename);
+	else
+		bpf_core_read_str(buf, UTSNAME_NAME_LEN, &uts->name.domainname);
+}
+
+static __always_inline int setname_enter(const char *name, __u64 len,
+					 __u8 syscall)
+{
+	struct uts_namespace *uts = current_uts();
+	struct setname_args args = {};
+	__u32 tid = current_tid();
+
+	if (skip_host(uts))
+		return 0;
+	args.syscall = syscall;
+	read_uts_name(uts, syscall, args.old_name);
+	/*
+	 * The name asked for is not NUL-terminated; a longer one fails with
+	 * EINVAL, and its first bytes still show what was tried.
+	 */
+	if (len > UTSNAME_NAME_LEN - 1)
+		len = UTSNAME_NAME_LEN - 1;
+	bpf_probe_read_user(args.new_name, len, name);
+	bpf_map_update_elem(&setname_pending, &tid, &args, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int setname_exit(long ret)
+{
+	__u32 tid = current_tid();
+	struct utsname_setname_event *e;
+	struct setname_args *args;
+
+	args = bpf_map_lookup_elem(&setname_pending, &tid);
+	if (!args)
+		return 0;
+	e = reserve(sizeof(*e));
+	if (!e)
+		goto cleanup;
+	bpfhost_header_init(&e->hdr, UTSNAME_EVENT_SETNAME);
+	bpfhost_task_context_fill(&e->task);
+	e->err = errno_of(ret);
+	e->syscall = args->syscall;
+	e->host_uts = e->task.uts_ns == host_uts_ns;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	__builtin_memset(e->pad2, 0, sizeof(e->pad2));
+	__builtin_memcpy(e->old_name, args->old_name, sizeof(e->old_name));
+	/*
+	 * After a success the kernel's copy is the truth: another thread may
+	 * have rewritten the buffer since the enter read it.
+	 */
+	if (ret == 0)
+		read_uts_name(current_uts(), args->syscall, e->new_name);
+	else
+		__builtin_memcpy(e->new_name, args->new_name,
+				 sizeof(e->new_name));
+	bpfhost_submit(&events, e);
+cleanup:
+	bpf_map_delete_elem(&setname_pending, &tid);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_sethostname")
+int enter_sethostname(struct trace_event_raw_sys_enter *ctx)
+{
+	return setname_enter((const char *)ctx->args[0], ctx->args[1],
+			     UTSNAME_SYS_SETHOSTNAME);
+}
+
+SEC("tp/syscalls/sys_enter_setdomainname")
+int enter_setdomainname(struct trace_event_raw_sys_enter *ctx)
+{
+	return setname_enter((const char *)ctx->args[0], ctx->args[1],
+			     UTSNAME_SYS_SETDOMAINNAME);
+}
+
+SEC("tp/syscalls/sys_exit_sethostname")
+int exit_sethostname(struct trace_event_raw_sys_exit *ctx)
+{
+	return setname_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_setdomainname")
+int exit_setdomainname(struct trace_event_raw_sys_exit *ctx)
+{
+	return setname_exit(ctx->ret);
+}
+
+/* ---- entering a UTS namespace ------------------------------------------ */
+
+/*
+ * Namespace switches are always reported, containers_only or not: one side
+ * of every switch is a namespace other than the host's.
+ */
+static __always_inline void enter_event_fill(struct utsname_enter_event *e,
+					     __u8 syscall)
+{
+	bpfhost_header_init(&e->hdr, UTSNAME_EVENT_ENTER);
+	bpfhost_task_context_fill(&e->task);
+	e->child_tid = 0;
+	e->syscall = syscall;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	__builtin_memset(e->pad2, 0, sizeof(e->pad2));
+}
+
+static __always_inline int switch_enter(__u8 syscall)
+{
+	struct uts_namespace *uts = current_uts();
+	struct enter_args args = {};
+	__u32 tid = current_tid();
+
+	args.uts_ns = bpfhost_uts_ns_inum(uts);
+	args.syscall = syscall;
+	bpfhost_uts_nodename(uts, args.nodename);
+	bpf_map_update_elem(&enter_pending, &tid, &args, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int switch_exit(long ret)
+{
+	__u32 tid = current_tid();
+	struct utsname_enter_event *e;
+	struct enter_args *args;
+	__u32 now;
+
+	args = bpf_map_lookup_elem(&enter_pending, &tid);
+	if (!args)
+		return 0;
+	/* setns() may join the namespace the task is in already. */
+	now = bpfhost_uts_ns_inum(current_uts());
+	if (ret != 0 || now == args->uts_ns)
+		goto cleanup;
+	e = reserve(sizeof(*e));
+	if (!e)
+		goto cleanup;
+	enter_event_fill(e, args->syscall);
+	e->old_uts_ns = args->uts_ns;
+	e->new_uts_ns = e->task.uts_ns;
+	e->host_uts = e->new_uts_ns == host_uts_ns;
+	__builtin_memcpy(e->old_nodename, args->nodename,
+			 sizeof(e->old_nodename));
+	__builtin_memcpy(e->new_nodename, e->task.nodename,
+			 sizeof(e->new_nodename));
+	bpfhost_submit(&events, e);
+cleanup:
+	bpf_map_delete_elem(&enter_pending, &tid);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_unshare")
+int enter_unshare(struct trace_event_raw_sys_enter *ctx)
+{
+	if (!(ctx->args[0] & CLONE_NEWUTS))
+		return 0;
+	return switch_enter(UTSNAME_SYS_UNSHARE);
+}
+
+/* nstype 0 lets the fd decide; a pidfd may name several namespaces. */
+SEC("tp/syscalls/sys_enter_setns")
+int enter_setns(struct trace_event_raw_sys_enter *ctx)
+{
+	if (ctx->args[1] && !(ctx->args[1] & CLONE_NEWUTS))
+		return 0;
+	return switch_enter(UTSNAME_SYS_SETNS);
+}
+
+SEC("tp/syscalls/sys_exit_unshare")
+int exit_unshare(struct trace_event_raw_sys_exit *ctx)
+{
+	return switch_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_setns")
+int exit_setns(struct trace_event_raw_sys_exit *ctx)
+{
+	return switch_exit(ctx->ret);
+}
+
+/* Runs in the parent once the child has its namespaces. */
+SEC("tp_btf/task_newtask")
+int BPF_PROG(on_newtask, struct task_struct *task, u64 clone_flags)
+{
+	struct utsname_enter_event *e;
+	struct uts_namespace *uts;
+
+	if (!(clone_flags & CLONE_NEWUTS))
+		return 0;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	enter_event_fill(e, UTSNAME_SYS_CLONE);
+	uts = bpfhost_task_uts_ns(task);
+	e->child_tid = BPF_CORE_READ(task, pid);
+	e->old_uts_ns = e->task.uts_ns;
+	e->new_uts_ns = bpfhost_uts_ns_inum(uts);
+	e->host_uts = e->new_uts_ns == host_uts_ns;
+	__builtin_memcpy(e->old_nodename, e->task.nodename,
+			 sizeof(e->old_nodename));
+	bpfhost_uts_nodename(uts, e->new_nodename);
+	bpfhost_submit(&events, e);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

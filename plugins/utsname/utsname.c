@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* utsname, user side: options, event schemas and lifecycle. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <bpfhost/plugin.h>
+#include <bpfhost/task_fields.h>
+
+#include "utsname.h"
+#include "utsname.skel.h"
+
+/*
+ * The host's UTS namespace is the one init runs in.  Where init's namespace
+ * links are closed to us (a non-dumpable init, as in some sandboxes), take
+ * the kernel's initial UTS namespace, whose inode number is fixed
+ * (UTS_NS_INIT_INO, uapi/linux/nsfs.h, the same value since 3.8).
+ */
+#define HOST_UTS_NS_PATH "/proc/1/ns/uts"
+#define INITIAL_UTS_NS_INO 0xEFFFFFFEU
+
+struct utsname {
+	const struct bpfhost_host_api *host;
+	struct bpfhost_plugin_ctx *ctx;
+	struct utsname_bpf *skel;
+};
+
+static const struct bpfhost_option options[] = {
+	{ .name = "path", .type = BPFHOST_OPT_STRING, .flags = BPFHOST_OPT_MULTI,
+	  .def = "/etc/hosts", .min = 1, .max = UTSNAME_PATH_LEN - 2,
+	  .help = "report opens of this exact path, as the program names it" },
+	{ .name = "containers_only", .type = BPFHOST_OPT_BOOL, .def = "no",
+	  .help = "leave out opens and name changes in the host's UTS namespace" },
+};
+
+static const struct bpfhost_value_name syscall_names[] = {
+	{ ~0ull, UTSNAME_SYS_SETHOSTNAME, "sethostname" },
+	{ ~0ull, UTSNAME_SYS_SETDOMAINNAME, "setdomainname" },
+	{ ~0ull, UTSNAME_SYS_CLONE, "clone" },
+	{ ~0ull, UTSNAME_SYS_UNSHARE, "unshare" },
+	{ ~0ull, UTSNAME_SYS_SETNS, "setns" },
+	{ 0, 0, NULL },
+};
+
+#define OPEN_FIELD(m) BPFHOST_FIELD_AT(struct utsname_open_event, m)
+#define SETNAME_FIELD(m) BPFHOST_FIELD_AT(struct utsname_setname_event, m)
+#define ENTER_FIELD(m) BPFHOST_FIELD_AT(struct utsname_enter_event, m)
+
+static const struct bpfhost_field open_fields[] = {
+	BPFHOST_TASK_FIELDS(struct utsname_open_event, task),
+	{ .name = "host_uts", .header = "HOSTNS", .type = BPFHOST_FIELD_BOOL,
+	  .width = -6, OPEN_FIELD(host_uts) },
+	{ .name = "error", .type = BPFHOST_FIELD_INT,
+	  .display = BPFHOST_DISPLAY_ERRNO, OPEN_FIELD(err) },
+	{ .name = "path", .header = "PATH", .type = BPFHOST_FIELD_STR,
+	  OPEN_FIELD(path) },
+};
+
+static const struct bpfhost_field setname_fields[] = {
+	BPFHOST_TASK_FIELDS(struct utsname_setname_event, task),
+	{ .name = "host_uts", .header = "HOSTNS", .type = BPFHOST_FIELD_BOOL,
+	  .width = -6, SETNAME_FIELD(host_uts) },
+	{ .name = "syscall", .header = "SYSCALL", .type = BPFHOST_FIELD_UINT,
+	  .display = BPFHOST_DISPLAY_ENUM, .value_names = syscall_names,
+	  .width = -13, SETNAME_FIELD(syscall) },
+	{ .name = "error", .header = "ERR", .type = BPFHOST_FIELD_INT,
+	  .display = BPFHOST_DISPLAY_ERRNO, .width = -6, SETNAME_FIELD(err) },
+	{ .name = "old_name", .header = "OLD", .type = BPFHOST_FIELD_STR,
+	  .width = -16, SETNAME_FIELD(old_name) },
+	{ .name = "new_name", .header = "NEW", .type = BPFHOST_FIELD_STR,
+	  SETNAME_FIELD(new_name) },
+};
+
+static const struct bpfhost_field enter_fields[] = {
+	BPFHOST_TASK_FIELDS(struct utsname_enter_event, task),
+	{ .name = "syscall", .header = "SYSCALL", .type = BPFHOST_FIELD_UINT,
+	  .display = BPFHOST_DISPLAY_ENUM, .value_names = syscall_names,
+	  .width = -7, ENTER_FIELD(syscall) },
+	{ .name = "child_tid", .header = "CHILD", .type = BPFHOST_FIELD_UINT,
+	  .width = 7, ENTER_FIELD(child_tid) },
+	{ .name = "old_uts_ns", .header = "OLD_UTS", .type = BPFHOST_FIELD_UINT,
+	  .width = 10, ENTER_FIELD(old_uts_ns) },
+	{ .name = "new_uts_ns", .header = "NEW_UTS", .type = BPFHOST_FIELD_UINT,
+	  .width = 10, ENTER_FIELD(new_uts_ns) },
+	{ .name = "new_host_uts", .type = BPFHOST_FIELD_BOOL,
+	  ENTER_FIELD(host_uts) },
+	{ .name = "old_nodename", .header = "OLD", .type = BPFHOST_FIELD_STR,
+	  .width = -16, ENTER_FIELD(old_nodename) },
+	{ .name = "new_nodename", .header = "NEW", .type = BPFHOST_FIELD_STR,
+	  ENTER_FIELD(new_nodename) },
+};
+
+static const struct bpfhost_event_schema events[] = {
+	[UTSNAME_EVENT_OPEN] = {
+		.name = "open",
+		.help = "a watched path was opened, or an open of it failed",
+		.size = sizeof(struct utsname_open_event),
+		.nfields = BPFHOST_ARRAY_SIZE(open_fields),
+		.fields = open_fields,
+		.btf_struct = "utsname_open_event",
+	},
+	[UTSNAME_EVENT_SETNAME] = {
+		.name = "sethostname",
+		.help = "sethostname(2) or setdomainname(2): old and new name",
+		.size = sizeof(struct utsname_setname_event),
+		.nfields = BPFHOST_ARRAY_SIZE(setname_fields),
+		.fields = setname_fields,
+		.btf_struct = "utsname_setname_event",
+	},
+	[UTSNAME_EVENT_ENTER] = {
+		.name = "enter_uts",
+		.help = "a task entered, or a child was cloned into, another UTS namespace",
+		.size = sizeof(struct utsname_enter_event),
+		.nfields = BPFHOST_ARRAY_SIZE(enter_fields),
+		.fields = enter_fields,
+		.btf_struct = "utsname_enter_event",
+	},
+};
+
+static __u32 host_uts_ns(struct utsname *u)
+{
+	struct stat st;
+
+	if (!stat(HOST_UTS_NS_PATH, &st))
+		return st.st_ino;
+	u->host->log(u->ctx, BPFHOST_LOG_INFO,
+		     "cannot read %s (%s): taking the initial UTS namespace %u as the host's",
+		     HOST_UTS_NS_PATH, strerror(errno), INITIAL_UTS_NS_INO);
+	return INITIAL_UTS_NS_INO;
+}
+
+static int utsname_open(const struct bpfhost_host_api *host,
+			struct bpfhost_plugin_ctx *ctx, void **state)
+{
+	struct utsname *u;
+	int err;
+
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	u->host = host;
+	u->ctx = ctx;
+	u->skel = utsname_bpf__open();
+	if (!u->skel) {
+		err = -errno;
+		host->log(ctx, BPFHOST_LOG_ERROR,
+			  "cannot open the BPF object: %s", strerror(-err));
+		free(u);
+		return err;
+	}
+	u->skel->rodata->host_uts_ns = host_uts_ns(u);
+	u->skel->rodata->containers_only = host->opt_bool(ctx,
+							  "containers_only");
+	*state = u;
+	return 0;
+}
+
+/* Exact paths: the trie key keeps the NUL, so no longer path matches. */
+static int add_watched_paths(struct utsname *u)
+{
+	int map_fd = bpf_map__fd(u->skel->maps.watched);
+	unsigned int i, n = u->host->opt_count(u->ctx, "path");
+	__u8 one = 1;
+
+	for (i = 0; i < n; i++) {
+		const char *path = u->host->opt_str(u->ctx, "path", i);
+		struct utsname_path_key key = {};
+		size_t len = strlen(path) + 1;
+
+		memcpy(key.path, path, len);
+		key.prefixlen = len * 8;
+		if (bpf_map_update_elem(map_fd, &key, &one, BPF_ANY)) {
+			int err = -errno;
+
+			u->host->log(u->ctx, BPFHOST_LOG_ERROR,
+				     "cannot watch path '%s': %s", path,
+				     strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int utsname_load(void *state)
+{
+	struct utsname *u = state;
+	int err;
+
+	err = utsname_bpf__load(u->skel);
+	if (err) {
+		u->host->log(u->ctx, BPFHOST_LOG_ERROR,
+			     "the kernel refused the BPF programs: %s (run with -v for the verifier log)",
+			     strerror(-err));
+		return err;
+	}
+	return add_watched_paths(u);
+}
+
+struct attach_step {
+	struct bpf_program *prog;
+	struct bpf_link **link;
+	bool optional;		/* open(2): absent on newer architectures */
+};
+
+static int attach_steps(struct utsname *u, const struct attach_step *steps,
+			size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		*steps[i].link = bpf_program__attach(steps[i].prog);
+		if (*steps[i].link)
+			continue;
+		if (steps[i].optional && errno == ENOENT)
+			continue;
+		u->host->log(u->ctx, BPFHOST_LOG_ERROR, "cannot attach %s: %s",
+			     bpf_program__section_name(steps[i].prog),
+			     strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int utsname_attach(void *state)
+{
+	struct utsname *u = state;
+	__typeof__(u->skel->progs) *p = &u->skel->progs;
+	__typeof__(u->skel->links) *l = &u->skel->links;
+	/* Exits first, so no enter is left pending without its exit. */
+	const struct attach_step steps[] = {
+		{ p->exit_openat, &l->exit_openat, false },
+		{ p->exit_openat2, &l->exit_openat2, false },
+		{ p->exit_open, &l->exit_open, true },
+		{ p->exit_sethostname, &l->exit_sethostname, false },
+		{ p->exit_setdomainname, &l->exit_setdomainname, false },
+		{ p->exit_unshare, &l->exit_unshare, false },
+		{ p->exit_setns, &l->exit_setns, false },
+		{ p->enter_openat, &l->enter_openat, false },
+		{ p->enter_openat2, &l->enter_openat2, false },
+		{ p->enter_open, &l->enter_open, true },
+		{ p->enter_sethostname, &l->enter_sethostname, false },
+		{ p->enter_setdomainname, &l->enter_setdomainname, false },
+		{ p->enter_unshare, &l->enter_unshare, false },
+		{ p->enter_setns, &l->enter_setns, false },
+		{ p->on_newtask, &l->on_newtask, false },
+	};
+	int err;
+
+	err = attach_steps(u, steps, BPFHOST_ARRAY_SIZE(steps));
+	if (err)
+		return err;
+	return u->host->add_ringbuf(u->ctx, bpf_map__fd(u->skel->maps.events),
+				    bpf_map__fd(u->skel->maps.lost));
+}
+
+static void utsname_detach(void *state)
+{
+	struct utsname *u = state;
+
+	utsname_bpf__detach(u->skel);
+}
+
+static void utsname_close(void *state)
+{
+	struct utsname *u = state;
+
+	utsname_bpf__destroy(u->skel);
+	free(u);
+}
+
+static const void *utsname_bpf_object(size_t *size)
+{
+	return utsname_bpf__elf_bytes(size);
+}
+
+static const struct bpfhost_plugin_ops utsname_ops = {
+	.abi_version = BPFHOST_ABI_VERSION,
+	.size = sizeof(struct bpfhost_plugin_ops),
+	.name = "utsname",
+	.version = "1.0.0",
+	.summary = "which container (UTS namespace) opens a watched path; hostname changes, namespace switches",
+	.options = options,
+	.noptions = BPFHOST_ARRAY_SIZE(options),
+	.events = events,
+	.nevents = BPFHOST_ARRAY_SIZE(events),
+	.open = utsname_open,
+	.load = utsname_load,
+	.attach = utsname_attach,
+	.detach = utsname_detach,
+	.close = utsname_close,
+	.bpf_object = utsname_bpf_object,
+};
+
+BPFHOST_PLUGIN(utsname_ops)
