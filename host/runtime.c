@@ -40,6 +40,8 @@ int runtime_init(struct runtime *rt, struct plugin *plugins, unsigned int n,
 	ev.data.ptr = NULL;
 	if (epoll_ctl(rt->epfd, EPOLL_CTL_ADD, rt->sigfd, &ev))
 		return -errno;
+	/* Network outputs put their sockets in the same set. */
+	pipe->epfd = rt->epfd;
 	clock_sync();
 	return 0;
 }
@@ -170,6 +172,41 @@ static void announce(const struct runtime *rt)
 	fprintf(stderr, " (stop with Ctrl-C)\n");
 }
 
+/* Ring-buffer losses travel in-band too; the pipeline rate-limits them. */
+static void report_ring_loss(struct runtime *rt)
+{
+	for (unsigned int i = 0; i < rt->nplugins; i++)
+		if (rt->plugins[i].stage == PLUGIN_ATTACHED)
+			pipeline_report_loss(rt->pipe, rt->plugins[i].name,
+					     plugin_lost(&rt->plugins[i]));
+}
+
+/*
+ * Give network outputs their flush_timeout_ms to send what they hold; a
+ * second SIGINT/SIGTERM ends the wait.  What is left is counted dropped.
+ */
+static void flush_outputs(struct runtime *rt)
+{
+	uint64_t now = clock_mono_ns();
+
+	pipeline_begin_stop(rt->pipe, now);
+	while (pipeline_pending(rt->pipe)) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(rt->epfd, evs, 8, RUNTIME_POLL_MS);
+
+		now = clock_mono_ns();
+		for (int i = 0; i < n; i++) {
+			if (!evs[i].data.ptr) {
+				read_signal(rt);
+				now = UINT64_MAX;
+			} else if (evs[i].data.ptr != rt->rings) {
+				pipeline_io(evs[i].data.ptr, evs[i].events);
+			}
+		}
+		pipeline_tick(rt->pipe, now);
+	}
+}
+
 int runtime_run(struct runtime *rt, uint64_t duration_ns)
 {
 	uint64_t last_sync = clock_mono_ns();
@@ -196,17 +233,21 @@ int runtime_run(struct runtime *rt, uint64_t duration_ns)
 		for (int i = 0; i < n; i++)
 			if (!evs[i].data.ptr)
 				read_signal(rt);
+			else if (evs[i].data.ptr != rt->rings)
+				pipeline_io(evs[i].data.ptr, evs[i].events);
 		drain(rt);
 		now = clock_mono_ns();
 		run_ticks(rt, now);
 		if (now - last_sync > 1000000000ull) {
 			clock_sync();
+			report_ring_loss(rt);
 			last_sync = now;
 		}
 		if (pipeline_flush(rt->pipe) == -EPIPE) {
 			rt->stop = true;
 			rt->stop_reason = "output closed";
 		}
+		pipeline_tick(rt->pipe, now);
 	}
 	return 0;
 }
@@ -218,6 +259,7 @@ void runtime_stop(struct runtime *rt)
 	/* Records submitted before the detach are still in the rings. */
 	drain(rt);
 	pipeline_flush(rt->pipe);
+	flush_outputs(rt);
 
 	for (unsigned int i = 0; i < rt->nplugins; i++) {
 		struct plugin *p = &rt->plugins[i];
@@ -230,13 +272,7 @@ void runtime_stop(struct runtime *rt)
 				(unsigned long long)p->malformed);
 		fputc('\n', stderr);
 	}
-	for (unsigned int i = 0; i < rt->pipe->n; i++) {
-		struct output *out = &rt->pipe->outputs[i];
-
-		if (out->errors)
-			fprintf(stderr, "bpfhost: [%s]: %llu messages not written\n",
-				out->name, (unsigned long long)out->errors);
-	}
+	pipeline_print_summary(rt->pipe);
 }
 
 void runtime_free(struct runtime *rt)

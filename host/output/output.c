@@ -1,27 +1,81 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../clock.h"
 #include "../log.h"
+#include "host_events.h"
 #include "output.h"
+
+/* Loss records about one source come at most this often. */
+#define LOSS_RECORD_INTERVAL_NS 1000000000ull
 
 static const struct bpfhost_option output_options[] = {
 	{ .name = "format", .type = BPFHOST_OPT_ENUM, .def = "text",
-	  .choices = "text|json",
-	  .help = "text: aligned columns; json: one object per line" },
+	  .choices = "text|json|syslog",
+	  .help = "text: aligned columns; json: one object per line; syslog: RFC 5424 or 3164" },
 	{ .name = "target", .type = BPFHOST_OPT_STRING, .def = "stdout",
-	  .min = 1, .help = "stdout, stderr, or file:PATH (appended)" },
+	  .min = 1,
+	  .help = "stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT" },
+	{ .name = "syslog_format", .type = BPFHOST_OPT_ENUM, .def = "rfc5424",
+	  .choices = "rfc5424|rfc3164", .help = "syslog header and framing" },
+	{ .name = "syslog_payload", .type = BPFHOST_OPT_ENUM, .def = "text",
+	  .choices = "text|json",
+	  .help = "MSG part: the text output's line or the JSON record" },
+	{ .name = "facility", .type = BPFHOST_OPT_ENUM, .def = "user",
+	  .choices = "kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local0|local1|local2|local3|local4|local5|local6|local7",
+	  .help = "syslog facility" },
+	{ .name = "severity", .type = BPFHOST_OPT_ENUM, .def = "info",
+	  .choices = "emerg|alert|crit|err|warning|notice|info|debug",
+	  .help = "syslog severity" },
+	{ .name = "app_name", .type = BPFHOST_OPT_STRING, .def = "bpfhost",
+	  .min = 1, .max = 48, .help = "syslog APP-NAME (printable ASCII)" },
+	{ .name = "hostname", .type = BPFHOST_OPT_STRING, .min = 1, .max = 255,
+	  .help = "syslog HOSTNAME [default: this host's name]" },
+	{ .name = "msgid", .type = BPFHOST_OPT_STRING,
+	  .def = "{plugin}/{event}", .min = 1, .max = 255,
+	  .help = "syslog MSGID template; {plugin} and {event} are replaced, the result cut to 32 bytes" },
+	{ .name = "enterprise_id", .type = BPFHOST_OPT_STRING, .def = "32473",
+	  .min = 1, .max = 20,
+	  .help = "private enterprise number in the SD-ID PLUGIN.EVENT@ID (32473 is the example number)" },
+	{ .name = "queue_size", .type = BPFHOST_OPT_INT, .def = "10000",
+	  .min = 1, .max = 10000000,
+	  .help = "network targets: messages held while the collector is slow or away; more are dropped" },
+	{ .name = "reconnect_min_ms", .type = BPFHOST_OPT_INT, .def = "100",
+	  .min = 1, .max = 3600000,
+	  .help = "network targets: first reconnect delay, doubled per failure" },
+	{ .name = "reconnect_max_ms", .type = BPFHOST_OPT_INT, .def = "30000",
+	  .min = 1, .max = 3600000,
+	  .help = "network targets: longest reconnect delay" },
+	{ .name = "flush_timeout_ms", .type = BPFHOST_OPT_INT, .def = "2000",
+	  .min = 0, .max = 600000,
+	  .help = "network targets: how long to keep sending at stop" },
+	{ .name = "stats_interval", .type = BPFHOST_OPT_INT, .def = "60",
+	  .min = 0, .max = 86400,
+	  .help = "network targets: seconds between bpfhost.stats records (0 = none)" },
+	{ .name = "tls_ca", .type = BPFHOST_OPT_STRING, .min = 1,
+	  .help = "tls: CA file the collector's certificate must chain to [default: system CAs]" },
+	{ .name = "tls_cert", .type = BPFHOST_OPT_STRING, .min = 1,
+	  .help = "tls: client certificate file (PEM)" },
+	{ .name = "tls_key", .type = BPFHOST_OPT_STRING, .min = 1,
+	  .help = "tls: client private key file (PEM)" },
+	{ .name = "tls_server_name", .type = BPFHOST_OPT_STRING, .min = 1,
+	  .max = 253,
+	  .help = "tls: name the certificate must carry, sent as SNI [default: the target's host]" },
 };
 
 static const struct formatter *const formatters[] = {
 	&text_formatter,
 	&json_formatter,
+	&syslog_formatter,
 };
 
 static const struct sink_ops *const sinks[] = {
 	&fd_sink_ops,
+	&net_sink_ops,
 };
 
 static const struct formatter *find_formatter(const char *name)
@@ -38,6 +92,15 @@ static const struct sink_ops *find_sink(const char *target)
 		if (sinks[i]->accepts(target))
 			return sinks[i];
 	return NULL;
+}
+
+const char *output_key_where(const struct output *out,
+			     const struct config_section *sec, const char *key)
+{
+	for (size_t i = 0; sec && i < sec->n; i++)
+		if (!strcmp(sec->entries[i].key, key))
+			return sec->entries[i].where;
+	return sec ? sec->where : out->name;
 }
 
 static bool is_output_section(const char *name)
@@ -71,12 +134,20 @@ static int output_init(struct output *out, struct pipeline *pipe,
 	optset_apply_defaults(&out->opts);
 	out->fmt = find_formatter(optset_str(&out->opts, "format", 0));
 	out->sink.ops = find_sink(optset_str(&out->opts, "target", 0));
+	out->sink.name = out->name;
 	if (!out->sink.ops) {
-		log_error("[%s] target '%s' is not one of stdout, stderr, file:PATH",
-			  name, optset_str(&out->opts, "target", 0));
+		log_error("%s: [%s] target '%s' is not stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT",
+			  output_key_where(out, sec, "target"), name,
+			  optset_str(&out->opts, "target", 0));
 		return -EINVAL;
 	}
-	return 0;
+	if (out->sink.ops->io)
+		out->stats_ns = optset_int(&out->opts, "stats_interval", 0) *
+				1000000000ull;
+	err = out->sink.ops->configure ? out->sink.ops->configure(out, sec) : 0;
+	if (!err && out->fmt->setup)
+		err = out->fmt->setup(out, sec);
+	return err;
 }
 
 int pipeline_configure(struct pipeline *pipe, const struct config *cfg,
@@ -113,7 +184,10 @@ int pipeline_start(struct pipeline *pipe, const struct event_type **types,
 	for (unsigned int i = 0; i < pipe->n; i++) {
 		struct output *out = &pipe->outputs[i];
 		const char *target = optset_str(&out->opts, "target", 0);
-		int err = out->sink.ops->open(&out->sink, target);
+		int err;
+
+		out->sink.epfd = pipe->epfd;
+		err = out->sink.ops->open(&out->sink, target, &out->opts);
 
 		if (err) {
 			log_error("[%s] cannot open target %s: %s", out->name,
@@ -138,8 +212,13 @@ void pipeline_emit(struct pipeline *pipe, const struct record *rec)
 
 		sb_reset(&out->msg);
 		out->fmt->record(out, &out->msg, rec);
-		if (out->msg.failed ||
-		    out->sink.ops->write(&out->sink, out->msg.data, out->msg.len))
+		if (out->msg.failed) {
+			out->errors++;
+			continue;
+		}
+		/* A network sink counts its own drops (a full queue). */
+		if (out->sink.ops->write(&out->sink, out->msg.data,
+					 out->msg.len) && !out->sink.ops->io)
 			out->errors++;
 		else
 			out->messages++;
@@ -154,7 +233,7 @@ int pipeline_flush(struct pipeline *pipe)
 		struct output *out = &pipe->outputs[i];
 		int err;
 
-		if (out->sink.fd < 0)
+		if (out->sink.fd < 0 && !out->sink.priv)
 			continue;
 		err = out->sink.ops->flush(&out->sink);
 		if (err && !ret)
@@ -163,18 +242,147 @@ int pipeline_flush(struct pipeline *pipe)
 	return ret;
 }
 
+void pipeline_io(void *ptr, uint32_t events)
+{
+	struct sink *sink = ptr;
+
+	sink->ops->io(sink, events);
+}
+
+/* Drops since the last loss record, at most one record a second. */
+static void report_drops(struct pipeline *pipe, struct output *out,
+			 uint64_t now)
+{
+	uint64_t dropped = out->sink.dropped + out->errors;
+
+	if (dropped == out->reported_drops || now < out->next_loss_ns)
+		return;
+	host_event_loss(pipe, out->name, HOST_LOSS_OUTPUT,
+			dropped - out->reported_drops, dropped);
+	/* Not counting the loss record itself, if this output dropped it. */
+	out->reported_drops = out->sink.dropped + out->errors;
+	out->next_loss_ns = now + LOSS_RECORD_INTERVAL_NS;
+}
+
+void pipeline_tick(struct pipeline *pipe, uint64_t now)
+{
+	for (unsigned int i = 0; i < pipe->n; i++) {
+		struct output *out = &pipe->outputs[i];
+
+		if (out->sink.ops->tick)
+			out->sink.ops->tick(&out->sink, now);
+		if (pipe->stopping)
+			continue;
+		if (out->stats_ns && now >= out->next_stats_ns) {
+			if (out->next_stats_ns)
+				host_event_stats(pipe, out);
+			out->next_stats_ns = now + out->stats_ns;
+		}
+		report_drops(pipe, out, now);
+	}
+}
+
+struct loss_source {
+	char *name;
+	uint64_t reported;
+	uint64_t next_ns;
+};
+
+static struct loss_source *loss_source(struct pipeline *pipe,
+				       const char *name)
+{
+	struct loss_source *ls;
+
+	for (unsigned int i = 0; i < pipe->nlosses; i++)
+		if (!strcmp(pipe->losses[i].name, name))
+			return &pipe->losses[i];
+	ls = realloc(pipe->losses, (pipe->nlosses + 1) * sizeof(*ls));
+	if (!ls)
+		return NULL;
+	pipe->losses = ls;
+	ls = &ls[pipe->nlosses];
+	*ls = (struct loss_source){ .name = strdup(name) };
+	if (!ls->name)
+		return NULL;
+	pipe->nlosses++;
+	return ls;
+}
+
+void pipeline_report_loss(struct pipeline *pipe, const char *plugin,
+			  uint64_t total)
+{
+	struct loss_source *ls = loss_source(pipe, plugin);
+	uint64_t now = clock_mono_ns();
+
+	if (!ls || pipe->stopping || total == ls->reported || now < ls->next_ns)
+		return;
+	host_event_loss(pipe, plugin, HOST_LOSS_RING, total - ls->reported,
+			total);
+	ls->reported = total;
+	ls->next_ns = now + LOSS_RECORD_INTERVAL_NS;
+}
+
+void pipeline_begin_stop(struct pipeline *pipe, uint64_t now)
+{
+	pipe->stopping = true;
+	for (unsigned int i = 0; i < pipe->n; i++) {
+		struct output *out = &pipe->outputs[i];
+		uint64_t ms;
+
+		if (!out->sink.ops->begin_stop)
+			continue;
+		ms = optset_int(&out->opts, "flush_timeout_ms", 0);
+		out->sink.ops->begin_stop(&out->sink, now + ms * 1000000ull);
+	}
+}
+
+bool pipeline_pending(const struct pipeline *pipe)
+{
+	for (unsigned int i = 0; i < pipe->n; i++) {
+		const struct output *out = &pipe->outputs[i];
+
+		if (out->sink.ops->pending && out->sink.ops->pending(&out->sink))
+			return true;
+	}
+	return false;
+}
+
+void pipeline_print_summary(const struct pipeline *pipe)
+{
+	for (unsigned int i = 0; i < pipe->n; i++) {
+		const struct output *out = &pipe->outputs[i];
+		const struct sink *sk = &out->sink;
+
+		if (sk->ops->io)
+			fprintf(stderr, "bpfhost: [%s]: %llu messages, %llu sent, %llu dropped, %llu reconnects\n",
+				out->name,
+				(unsigned long long)(out->messages + out->errors),
+				(unsigned long long)sk->sent,
+				(unsigned long long)(sk->dropped + out->errors),
+				(unsigned long long)sk->reconnects);
+		else if (out->errors)
+			fprintf(stderr, "bpfhost: [%s]: %llu messages not written\n",
+				out->name, (unsigned long long)out->errors);
+	}
+}
+
 void pipeline_free(struct pipeline *pipe)
 {
 	for (unsigned int i = 0; i < pipe->n; i++) {
 		struct output *out = &pipe->outputs[i];
 
-		if (out->sink.ops && out->sink.fd >= 0)
+		if (out->sink.ops && (out->sink.fd >= 0 || out->sink.priv))
 			out->sink.ops->close(&out->sink);
+		if (out->fmt && out->fmt->cleanup)
+			out->fmt->cleanup(out);
 		sb_free(&out->msg);
 		sb_free(&out->scratch);
 		optset_free(&out->opts);
 		free(out->name);
 	}
+	for (unsigned int i = 0; i < pipe->nlosses; i++)
+		free(pipe->losses[i].name);
+	free(pipe->losses);
 	free(pipe->outputs);
 	*pipe = (struct pipeline){ 0 };
 }

@@ -36,6 +36,12 @@ struct pipeline;
 
 struct formatter {
 	const char *name;
+	/*
+	 * Read this format's options into out->priv; may be NULL.  Runs at
+	 * configure time: prints one line and returns -EINVAL on bad values.
+	 */
+	int (*setup)(struct output *out, const struct config_section *sec);
+	void (*cleanup)(struct output *out);
 	/* Text before the first record (column headers); may be NULL. */
 	void (*start)(struct output *out, struct strbuf *sb);
 	/* Append one complete message (newline-terminated where it applies). */
@@ -47,12 +53,31 @@ struct sink;
 struct sink_ops {
 	/* Whether this sink handles a target such as "file:/x" or "stdout". */
 	bool (*accepts)(const char *target);
-	int (*open)(struct sink *sink, const char *target);
+	/*
+	 * Check the target and the sink's own options at configure time and
+	 * keep what open() needs in sink->priv; may be NULL.  Prints one line
+	 * and returns -EINVAL when something is wrong.
+	 */
+	int (*configure)(struct output *out, const struct config_section *sec);
+	int (*open)(struct sink *sink, const char *target,
+		    const struct optset *opts);
 	/* Queue one message; never blocks for long.  0 or -errno. */
 	int (*write)(struct sink *sink, const char *msg, size_t len);
 	/* Push out what is queued; -EPIPE when the reader is gone. */
 	int (*flush)(struct sink *sink);
 	void (*close)(struct sink *sink);
+	/* The sink delimits messages itself; else each ends with a newline. */
+	bool frames_messages;
+
+	/* Network sinks only (NULL otherwise). */
+	/* The sink's socket in the event loop became ready (epoll events). */
+	void (*io)(struct sink *sink, uint32_t events);
+	/* Reconnect timers, stop deadline; called every loop turn. */
+	void (*tick)(struct sink *sink, uint64_t now_ns);
+	/* Messages still queued (0 once a stopping sink gave up). */
+	size_t (*pending)(const struct sink *sink);
+	/* Stop accepting; flush until deadline, then count the rest dropped. */
+	void (*begin_stop)(struct sink *sink, uint64_t deadline_ns);
 };
 
 struct sink {
@@ -60,6 +85,11 @@ struct sink {
 	int fd;
 	struct strbuf batch;
 	char *target;
+	const char *name;	/* the output's section name, for messages */
+	int epfd;		/* the runtime's event loop */
+	void *priv;		/* network sinks: connection and queue */
+	/* Network sinks: every message given to write() ends up in one. */
+	uint64_t sent, dropped, reconnects;
 };
 
 struct output {
@@ -69,15 +99,27 @@ struct output {
 	struct optset opts;
 	struct pipeline *pipe;
 	struct strbuf msg, scratch;
+	void *priv;			/* the formatter's state */
 	uint64_t messages;
 	uint64_t errors;
+	uint64_t stats_ns;		/* stats record interval; 0 = none */
+	uint64_t next_stats_ns;
+	uint64_t reported_drops;	/* dropped, as of the last loss record */
+	uint64_t next_loss_ns;
 };
+
+struct loss_source;
 
 struct pipeline {
 	struct output *outputs;
 	unsigned int n;
 	const struct event_type **types;	/* every event type running */
 	unsigned int ntypes;
+	int epfd;			/* the runtime's epoll set */
+	struct loss_source *losses;	/* ring-buffer loss per plugin */
+	unsigned int nlosses;
+	uint64_t host_records;		/* stats and loss records emitted */
+	bool stopping;			/* no more stats or loss records */
 };
 
 /*
@@ -87,6 +129,9 @@ struct pipeline {
  */
 int pipeline_configure(struct pipeline *pipe, const struct config *cfg,
 		       const char *format_override);
+/* FILE:LINE of key in the output's section, for messages about its value. */
+const char *output_key_where(const struct output *out,
+			     const struct config_section *sec, const char *key);
 /* Open every sink and write headers.  types: every event type running. */
 int pipeline_start(struct pipeline *pipe, const struct event_type **types,
 		   unsigned int ntypes);
@@ -95,8 +140,26 @@ void pipeline_emit(struct pipeline *pipe, const struct record *rec);
 int pipeline_flush(struct pipeline *pipe);
 void pipeline_free(struct pipeline *pipe);
 
+/*
+ * The event loop's side.  pipeline_io: an epoll event whose data.ptr is not
+ * the runtime's own (it is an output's sink).  pipeline_tick: every loop
+ * turn; reconnects, stats records and rate-limited loss records.
+ */
+void pipeline_io(void *ptr, uint32_t events);
+void pipeline_tick(struct pipeline *pipe, uint64_t now_ns);
+/* A plugin's ring-buffer lost count, total so far (called about 1/s). */
+void pipeline_report_loss(struct pipeline *pipe, const char *plugin,
+			  uint64_t total);
+/* Start the bounded flush at stop; then tick until nothing is pending. */
+void pipeline_begin_stop(struct pipeline *pipe, uint64_t now_ns);
+bool pipeline_pending(const struct pipeline *pipe);
+/* Per-output counters for the exit summary, on stderr. */
+void pipeline_print_summary(const struct pipeline *pipe);
+
 extern const struct formatter text_formatter;
 extern const struct formatter json_formatter;
+extern const struct formatter syslog_formatter;
 extern const struct sink_ops fd_sink_ops;
+extern const struct sink_ops net_sink_ops;
 
 #endif

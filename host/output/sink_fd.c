@@ -21,8 +21,10 @@ static bool fd_sink_accepts(const char *target)
 	       (!strncmp(target, "file:", 5) && target[5]);
 }
 
-static int fd_sink_open(struct sink *sink, const char *target)
+static int fd_sink_open(struct sink *sink, const char *target,
+			const struct optset *opts)
 {
+	(void)opts;
 	if (!strcmp(target, "stdout")) {
 		sink->fd = STDOUT_FILENO;
 	} else if (!strcmp(target, "stderr")) {

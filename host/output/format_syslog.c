@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Syslog: RFC 5424 (default) or RFC 3164 messages.
+ *
+ * RFC 5424: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID
+ *           [meta sequenceId="N"][PLUGIN.EVENT@PEN field="value" ...] MSG
+ * RFC 3164: <PRI>Mmm dd hh:mm:ss HOSTNAME APP-NAME[PROCID]:
+ *           [meta sequenceId="N"] MSG
+ *
+ * MSG is the text output's line or the JSON record (syslog_payload).  The
+ * sequenceId counts this output's messages (RFC 5424 §7.3.1), so a gap at
+ * the collector shows what was lost on the way.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../log.h"
+#include "escape.h"
+#include "format_value.h"
+#include "output.h"
+
+#define SD_NAME_MAX 32		/* RFC 5424 SD-NAME */
+#define MSGID_MAX 32
+#define TAG_MAX 32		/* RFC 3164 TAG */
+#define SEQUENCE_MAX 2147483647u
+
+struct syslog_state {
+	bool rfc3164;
+	bool json_payload;
+	unsigned int pri;
+	char hostname[256];
+	char app_name[49];
+	char procid[16];
+	char *msgid;		/* template */
+	char *enterprise_id;
+	uint32_t seq;
+	struct strbuf payload;
+};
+
+static const char *const facilities =
+	"kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|"
+	"local0|local1|local2|local3|local4|local5|local6|local7";
+static const char *const severities =
+	"emerg|alert|crit|err|warning|notice|info|debug";
+
+/* Position of word in a '|' list: facility and severity codes. */
+static unsigned int word_index(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+	unsigned int i = 0;
+
+	for (const char *p = list; p; p = strchr(p, '|'), p = p ? p + 1 : p) {
+		if (!strncmp(p, word, len) && (p[len] == '|' || !p[len]))
+			return i;
+		i++;
+	}
+	return 0;
+}
+
+/* RFC 5424 PRINTUSASCII: %d33-126. */
+static bool printusascii(char c)
+{
+	return c >= 33 && c <= 126;
+}
+
+static bool all_printusascii(const char *s)
+{
+	for (; *s; s++)
+		if (!printusascii(*s))
+			return false;
+	return true;
+}
+
+static int bad_value(const struct output *out,
+		     const struct config_section *sec, const char *key,
+		     const char *why)
+{
+	log_error("%s: bad value for %s.%s: '%s': %s",
+		  output_key_where(out, sec, key), out->name, key,
+		  optset_str(&out->opts, key, 0), why);
+	return -EINVAL;
+}
+
+/* Only {plugin} and {event} are placeholders; the rest is copied. */
+static bool msgid_template_valid(const char *t)
+{
+	if (!all_printusascii(t))
+		return false;
+	for (const char *p = strchr(t, '{'); p; p = strchr(p + 1, '{'))
+		if (strncmp(p, "{plugin}", 8) && strncmp(p, "{event}", 7))
+			return false;
+	return true;
+}
+
+static bool enterprise_id_valid(const char *s)
+{
+	/* A PEN, optionally with sub-identifiers: 32473 or 32473.1.2 */
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') ||
+		      (*s == '.' && s[1] >= '0' && s[1] <= '9')))
+			return false;
+	return true;
+}
+
+/* This host's name as a HOSTNAME: printable ASCII, else "-" (NILVALUE). */
+static void default_hostname(char *buf, size_t len)
+{
+	if (gethostname(buf, len) || !buf[0] || !all_printusascii(buf))
+		snprintf(buf, len, "-");
+	buf[len - 1] = '\0';
+}
+
+static void syslog_cleanup(struct output *out)
+{
+	struct syslog_state *st = out->priv;
+
+	if (!st)
+		return;
+	free(st->msgid);
+	free(st->enterprise_id);
+	sb_free(&st->payload);
+	free(st);
+	out->priv = NULL;
+}
+
+static int syslog_setup(struct output *out, const struct config_section *sec)
+{
+	const struct optset *o = &out->opts;
+	const char *host = optset_str(o, "hostname", 0);
+	struct syslog_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return -ENOMEM;
+	out->priv = st;
+	if (!all_printusascii(optset_str(o, "app_name", 0)))
+		return bad_value(out, sec, "app_name",
+				 "printable ASCII without spaces only");
+	if (host && !all_printusascii(host))
+		return bad_value(out, sec, "hostname",
+				 "printable ASCII without spaces only");
+	if (!msgid_template_valid(optset_str(o, "msgid", 0)))
+		return bad_value(out, sec, "msgid",
+				 "printable ASCII without spaces; placeholders are {plugin} and {event}");
+	if (!enterprise_id_valid(optset_str(o, "enterprise_id", 0)))
+		return bad_value(out, sec, "enterprise_id",
+				 "expected a private enterprise number such as 32473 or 32473.1");
+	st->rfc3164 = !strcmp(optset_str(o, "syslog_format", 0), "rfc3164");
+	st->json_payload = !strcmp(optset_str(o, "syslog_payload", 0), "json");
+	st->pri = word_index(facilities, optset_str(o, "facility", 0)) * 8 +
+		  word_index(severities, optset_str(o, "severity", 0));
+	if (host)
+		snprintf(st->hostname, sizeof(st->hostname), "%s", host);
+	else
+		default_hostname(st->hostname, sizeof(st->hostname));
+	snprintf(st->app_name, sizeof(st->app_name), "%s",
+		 optset_str(o, "app_name", 0));
+	snprintf(st->procid, sizeof(st->procid), "%d", (int)getpid());
+	st->msgid = strdup(optset_str(o, "msgid", 0));
+	st->enterprise_id = strdup(optset_str(o, "enterprise_id", 0));
+	return st->msgid && st->enterprise_id ? 0 : -ENOMEM;
+}
+
+/*
+ * Append a name as an SD-NAME: printable ASCII but '=', ' ', ']', '"', at
+ * most max bytes.  Schema names are [a-z0-9_]+ already; this keeps the
+ * grammar whatever a name holds.
+ */
+static void put_sd_name(struct strbuf *sb, const char *name, size_t max)
+{
+	for (size_t i = 0; name[i] && i < max; i++) {
+		char c = name[i];
+
+		sb_putc(sb, printusascii(c) && c != '=' && c != ']' &&
+					c != '"' ? c : '_');
+	}
+}
+
+/*
+ * PARAM-VALUE (RFC 5424 §6.3.3): UTF-8 with '"', '\' and ']' escaped by a
+ * backslash.  Invalid UTF-8 becomes U+FFFD, as in the JSON output, so the
+ * value is valid UTF-8 and equal to the JSON field.
+ */
+static void sd_escape(struct strbuf *sb, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		uint32_t cp;
+		size_t len;
+
+		if (c < 0x80 && c != '"' && c != '\\' && c != ']') {
+			i++, run++;
+			continue;
+		}
+		sb_append(sb, s + i - run, run);
+		run = 0;
+		if (c < 0x80) {
+			char esc[2] = { '\\', (char)c };
+
+			sb_append(sb, esc, 2);
+			i++;
+		} else if ((len = utf8_decode(s + i, n - i, &cp))) {
+			sb_append(sb, s + i, len);
+			i += len;
+		} else {
+			sb_append(sb, "\xef\xbf\xbd", 3);	/* U+FFFD */
+			i++;
+		}
+	}
+	sb_append(sb, s + i - run, run);
+}
+
+static void put_msgid(struct strbuf *sb, const char *tmpl,
+		      const struct event_type *t)
+{
+	size_t mark = sb->len;
+
+	for (const char *p = tmpl; *p;) {
+		if (!strncmp(p, "{plugin}", 8)) {
+			put_sd_name(sb, t->plugin, MSGID_MAX);
+			p += 8;
+		} else if (!strncmp(p, "{event}", 7)) {
+			put_sd_name(sb, t->schema->name, MSGID_MAX);
+			p += 7;
+		} else {
+			sb_putc(sb, *p++);
+		}
+	}
+	if (sb->len - mark > MSGID_MAX)
+		sb->len = mark + MSGID_MAX;
+}
+
+/* 2026-11-25T03:48:17.123456Z: RFC 5424 allows six fraction digits. */
+static void put_rfc5424_time(struct strbuf *sb, uint64_t real_ns)
+{
+	time_t sec = real_ns / 1000000000;
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	sb_printf(sb, "%s.%06uZ", buf,
+		  (unsigned int)(real_ns % 1000000000 / 1000));
+}
+
+/* Nov  5 03:48:17, local time, as RFC 3164 has it. */
+static void put_rfc3164_time(struct strbuf *sb, uint64_t real_ns)
+{
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
+					    "Jun", "Jul", "Aug", "Sep", "Oct",
+					    "Nov", "Dec" };
+	time_t sec = real_ns / 1000000000;
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	sb_printf(sb, "%s %2d %02d:%02d:%02d", months[tm.tm_mon], tm.tm_mday,
+		  tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void put_sd_value(struct strbuf *sb, const struct value *v)
+{
+	switch (v->kind) {
+	case VALUE_NULL:
+		break;
+	case VALUE_UINT:
+	case VALUE_INT:
+		format_number(sb, v);
+		break;
+	case VALUE_BOOL:
+		sb_puts(sb, v->b ? "true" : "false");
+		break;
+	case VALUE_WORD:
+	case VALUE_STR:
+		sd_escape(sb, v->str, v->len);
+		break;
+	}
+}
+
+/* [PLUGIN.EVENT@PEN name="value" ...]; null values are left out. */
+static void put_event_element(struct output *out, struct strbuf *sb,
+			      const struct syslog_state *st,
+			      const struct record *rec)
+{
+	const struct bpfhost_event_schema *s = rec->type->schema;
+	size_t pen = strlen(st->enterprise_id) + 1;
+	struct value v;
+
+	sb_putc(sb, '[');
+	put_sd_name(sb, rec->type->qname,
+		    pen < SD_NAME_MAX ? SD_NAME_MAX - pen : 0);
+	sb_putc(sb, '@');
+	sb_puts(sb, st->enterprise_id);
+	for (uint32_t i = 0; i < s->nfields; i++) {
+		const struct bpfhost_field *f = &s->fields[i];
+
+		field_value(f, rec->data, rec->size, &out->scratch, &v);
+		if (v.kind == VALUE_NULL)
+			continue;
+		sb_putc(sb, ' ');
+		put_sd_name(sb, f->name, SD_NAME_MAX);
+		sb_puts(sb, "=\"");
+		put_sd_value(sb, &v);
+		sb_putc(sb, '"');
+	}
+	sb_putc(sb, ']');
+}
+
+/* The text line or JSON record, without its newline. */
+static void render_payload(struct output *out, struct syslog_state *st,
+			   const struct record *rec)
+{
+	const struct formatter *f = st->json_payload ? &json_formatter :
+						       &text_formatter;
+
+	sb_reset(&st->payload);
+	f->record(out, &st->payload, rec);
+	while (st->payload.len && st->payload.data[st->payload.len - 1] == '\n')
+		st->payload.len--;
+}
+
+static void syslog_record(struct output *out, struct strbuf *sb,
+			  const struct record *rec)
+{
+	struct syslog_state *st = out->priv;
+
+	st->seq = st->seq >= SEQUENCE_MAX ? 1 : st->seq + 1;
+	render_payload(out, st, rec);
+	if (st->payload.failed)
+		sb->failed = true;
+	sb_printf(sb, "<%u>", st->pri);
+	if (st->rfc3164) {
+		put_rfc3164_time(sb, rec->real_ns);
+		sb_printf(sb, " %s %.*s[%s]: ", st->hostname, TAG_MAX,
+			  st->app_name, st->procid);
+		sb_printf(sb, "[meta sequenceId=\"%u\"] ", st->seq);
+	} else {
+		sb_puts(sb, "1 ");
+		put_rfc5424_time(sb, rec->real_ns);
+		sb_printf(sb, " %s %s %s ", st->hostname, st->app_name,
+			  st->procid);
+		put_msgid(sb, st->msgid, rec->type);
+		sb_printf(sb, " [meta sequenceId=\"%u\"]", st->seq);
+		put_event_element(out, sb, st, rec);
+		sb_putc(sb, ' ');
+	}
+	sb_append(sb, st->payload.data, st->payload.len);
+	/* A sink that does not frame messages gets one per line. */
+	if (!out->sink.ops || !out->sink.ops->frames_messages)
+		sb_putc(sb, '\n');
+}
+
+const struct formatter syslog_formatter = {
+	.name = "syslog",
+	.setup = syslog_setup,
+	.cleanup = syslog_cleanup,
+	.record = syslog_record,
+};

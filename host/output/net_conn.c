@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netdb.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net_conn.h"
+
+#define SOCK_FLAGS (SOCK_NONBLOCK | SOCK_CLOEXEC)
+
+/* A datagram socket first; a stream socket refuses it with EPROTOTYPE. */
+static int connect_unix(struct net_conn *c, const struct net_target *t)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int types[] = { SOCK_DGRAM, SOCK_STREAM }, err = -EPROTOTYPE;
+
+	memcpy(sun.sun_path, t->path, sizeof(sun.sun_path));
+	for (size_t i = 0; i < 2 && err == -EPROTOTYPE; i++) {
+		c->fd = socket(AF_UNIX, types[i] | SOCK_FLAGS, 0);
+		if (c->fd < 0)
+			return -errno;
+		c->stream = types[i] == SOCK_STREAM;
+		if (!connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)))
+			return 0;
+		err = -errno;
+		close(c->fd);
+		c->fd = -1;
+	}
+	return err;
+}
+
+/* Try addresses from c->next on until one connects or is in progress. */
+static int connect_next(struct net_conn *c, const char **what)
+{
+	int err = -EHOSTUNREACH;
+
+	for (; c->next; c->next = c->next->ai_next) {
+		struct addrinfo *ai = c->next;
+
+		c->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_FLAGS,
+			       ai->ai_protocol);
+		if (c->fd < 0) {
+			err = -errno;
+			continue;
+		}
+		err = connect(c->fd, ai->ai_addr, ai->ai_addrlen) ? -errno : 0;
+		if (!err || err == -EINPROGRESS) {
+			c->next = ai->ai_next;
+			return err;
+		}
+		close(c->fd);
+		c->fd = -1;
+	}
+	*what = "connect";
+	return err;
+}
+
+int net_conn_start(struct net_conn *c, const struct net_target *t,
+		   const char **what)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC };
+	int rc;
+
+	net_conn_close(c);
+	if (t->scheme == NET_UNIX) {
+		*what = "connect";
+		return connect_unix(c, t);
+	}
+	c->stream = t->scheme != NET_UDP;
+	hints.ai_socktype = c->stream ? SOCK_STREAM : SOCK_DGRAM;
+	/* Blocks for a DNS name; literal addresses and /etc/hosts do not. */
+	rc = getaddrinfo(t->host, t->port, &hints, &c->addrs);
+	if (rc) {
+		*what = gai_strerror(rc);
+		return rc == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+	}
+	c->next = c->addrs;
+	return connect_next(c, what);
+}
+
+int net_conn_finish(struct net_conn *c, const struct net_target *t,
+		    const char **what)
+{
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	(void)t;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
+		soerr = errno;
+	if (!soerr)
+		return 0;
+	close(c->fd);
+	c->fd = -1;
+	if (!c->next) {
+		*what = "connect";
+		return -soerr;
+	}
+	return connect_next(c, what);
+}
+
+ssize_t net_conn_send(struct net_conn *c, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+bool net_conn_peer_closed(struct net_conn *c)
+{
+	char buf[512];
+	ssize_t n;
+
+	/* Collectors send nothing; whatever comes is read and ignored. */
+	while ((n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		;
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+}
+
+void net_conn_close(struct net_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	if (c->addrs)
+		freeaddrinfo(c->addrs);
+	c->addrs = c->next = NULL;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A non-blocking socket to a network target: resolved at connect time
+ * (names, IPv4, IPv6, each address tried in turn), never waited on.
+ */
+#ifndef BPFHOST_NET_CONN_H
+#define BPFHOST_NET_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "net_target.h"
+
+struct addrinfo;
+
+struct net_conn {
+	int fd;
+	bool stream;		/* octet-counted stream, else datagrams */
+	struct addrinfo *addrs;	/* what the name resolved to */
+	struct addrinfo *next;	/* next address to try */
+};
+
+/*
+ * Start connecting.  0: connected; -EINPROGRESS: wait for the fd to become
+ * writable, then call net_conn_finish; else -errno (nothing left open).
+ * *what is set to a phrase for people when it fails.
+ */
+int net_conn_start(struct net_conn *c, const struct net_target *t,
+		   const char **what);
+/* After EPOLLOUT: 0 connected, -EINPROGRESS (next address), or -errno. */
+int net_conn_finish(struct net_conn *c, const struct net_target *t,
+		    const char **what);
+/* Send without blocking: bytes sent, or -errno (-EAGAIN: try later). */
+ssize_t net_conn_send(struct net_conn *c, const void *buf, size_t len);
+/* A stream peer that has closed its side (read would return 0). */
+bool net_conn_peer_closed(struct net_conn *c);
+void net_conn_close(struct net_conn *c);
+
+#endif

@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Network sinks: unix:PATH, udp://, tcp://, tls:// collectors.
+ *
+ * A slow or dead collector must never stall event intake or the other
+ * outputs.  Each sink keeps a bounded queue of messages; its socket is
+ * non-blocking and lives in the runtime's epoll set; what does not fit in
+ * the queue is dropped and counted.  A lost connection is retried with
+ * capped exponential backoff.  Streams (tcp, tls, a unix stream socket)
+ * carry octet-counted frames (RFC 6587 §3.4.1, RFC 5425 §4.3); datagrams
+ * carry one message each (RFC 5426).  A message cut by a lost connection
+ * is sent again whole on the next one, so framing always holds.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "../clock.h"
+#include "../log.h"
+#include "net_conn.h"
+#include "net_target.h"
+#include "output.h"
+#include "tls.h"
+
+/* Room before each queued message for its octet count: "4294967295 " */
+#define FRAME_ROOM 12
+#define CONNECT_TIMEOUT_NS (5 * 1000000000ull)
+#define NS_PER_MS 1000000ull
+
+enum net_state {
+	NET_DOWN,		/* waiting for retry_at */
+	NET_CONNECTING,		/* non-blocking connect in progress */
+	NET_HANDSHAKE,		/* TLS handshake in progress */
+	NET_UP,
+};
+
+struct net_sink {
+	struct net_target target;
+	struct tls_config *tls;
+	struct net_conn conn;
+	struct tls_session *session;
+	enum net_state state;
+	uint32_t armed;		/* epoll events registered; 0 = none */
+
+	struct strbuf *slots;	/* ring of queued messages */
+	size_t cap, head, count;
+	size_t head_off;	/* bytes of the head message already sent */
+
+	uint64_t backoff_min, backoff_max, backoff;
+	uint64_t retry_at, attempt_deadline;
+	bool connected_once;
+	bool failing;		/* the outage was reported already */
+	bool told_too_long;
+	bool stopping;
+	uint64_t stop_deadline;
+};
+
+static bool net_sink_accepts(const char *target)
+{
+	return net_target_is_network(target);
+}
+
+static int net_sink_configure(struct output *out,
+			      const struct config_section *sec)
+{
+	static const char *const tls_keys[] = { "tls_ca", "tls_cert",
+						"tls_key", "tls_server_name" };
+	const struct optset *o = &out->opts;
+	const char *target = optset_str(o, "target", 0), *why;
+	struct net_sink *ns = calloc(1, sizeof(*ns));
+	char reason[512];
+
+	if (!ns)
+		return -ENOMEM;
+	out->sink.priv = ns;
+	ns->conn.fd = -1;
+	if (!net_target_parse(target, &ns->target, &why)) {
+		log_error("%s: [%s] target '%s': %s",
+			  output_key_where(out, sec, "target"), out->name,
+			  target, why);
+		return -EINVAL;
+	}
+	for (size_t i = 0; ns->target.scheme != NET_TLS && i < 4; i++) {
+		if (optset_count(o, tls_keys[i])) {
+			log_error("%s: [%s] %s applies only to a tls:// target",
+				  output_key_where(out, sec, tls_keys[i]),
+				  out->name, tls_keys[i]);
+			return -EINVAL;
+		}
+	}
+	if (!optset_count(o, "tls_cert") != !optset_count(o, "tls_key")) {
+		log_error("%s: [%s] tls_cert and tls_key go together; give both or neither",
+			  output_key_where(out, sec, optset_count(o, "tls_cert") ?
+						     "tls_cert" : "tls_key"),
+			  out->name);
+		return -EINVAL;
+	}
+	ns->backoff_min = optset_int(o, "reconnect_min_ms", 0) * NS_PER_MS;
+	ns->backoff_max = optset_int(o, "reconnect_max_ms", 0) * NS_PER_MS;
+	if (ns->backoff_max < ns->backoff_min) {
+		log_error("%s: [%s] reconnect_max_ms is below reconnect_min_ms",
+			  output_key_where(out, sec, "reconnect_max_ms"),
+			  out->name);
+		return -EINVAL;
+	}
+	ns->backoff = ns->backoff_min;
+	ns->cap = optset_int(o, "queue_size", 0);
+	if (ns->target.scheme != NET_TLS)
+		return 0;
+	ns->tls = tls_config_new(optset_str(o, "tls_ca", 0),
+				 optset_str(o, "tls_cert", 0),
+				 optset_str(o, "tls_key", 0),
+				 optset_count(o, "tls_server_name") ?
+					 optset_str(o, "tls_server_name", 0) :
+					 ns->target.host,
+				 reason, sizeof(reason));
+	if (!ns->tls) {
+		log_error("%s: [%s] %s; check the tls_ca, tls_cert and tls_key files",
+			  sec ? sec->where : out->name, out->name, reason);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Register the socket for events (0: unregister). */
+static void arm(struct sink *sink, uint32_t events)
+{
+	struct net_sink *ns = sink->priv;
+	struct epoll_event ev = { .events = events, .data.ptr = sink };
+	int op;
+
+	if (events == ns->armed || ns->conn.fd < 0)
+		return;
+	op = !ns->armed ? EPOLL_CTL_ADD : events ? EPOLL_CTL_MOD :
+						   EPOLL_CTL_DEL;
+	if (epoll_ctl(sink->epfd, op, ns->conn.fd, &ev) && op != EPOLL_CTL_DEL)
+		log_warn("[%s] cannot watch the socket: %s", sink->name,
+			 strerror(errno));
+	ns->armed = events;
+}
+
+static void drop_connection(struct sink *sink)
+{
+	struct net_sink *ns = sink->priv;
+
+	arm(sink, 0);
+	tls_session_free(ns->session);
+	ns->session = NULL;
+	net_conn_close(&ns->conn);
+	ns->head_off = 0;
+	ns->state = NET_DOWN;
+}
+
+/* Close, and try again after the backoff; one message per outage. */
+static void fail(struct sink *sink, const char *what, int err)
+{
+	struct net_sink *ns = sink->priv;
+
+	drop_connection(sink);
+	if (!ns->failing)
+		log_warn("[%s] %s: %s %s; retrying every %llu ms or less, queueing up to %zu messages",
+			 sink->name, sink->target, what, strerror(-err),
+			 (unsigned long long)(ns->backoff_max / NS_PER_MS),
+			 ns->cap);
+	ns->failing = true;
+	ns->retry_at = clock_mono_ns() + ns->backoff;
+	ns->backoff = ns->backoff * 2 > ns->backoff_max ? ns->backoff_max :
+							  ns->backoff * 2;
+}
+
+static uint32_t up_events(const struct net_sink *ns)
+{
+	/* A stream peer's close shows up as readable; datagrams need nothing. */
+	return ns->conn.stream ? EPOLLIN | EPOLLRDHUP : EPOLLIN;
+}
+
+static void send_queue(struct sink *sink);
+
+static void connection_up(struct sink *sink)
+{
+	struct net_sink *ns = sink->priv;
+
+	ns->state = NET_UP;
+	ns->backoff = ns->backoff_min;
+	if (ns->connected_once)
+		sink->reconnects++;
+	if (ns->failing)
+		log_warn("[%s] %s: connected again", sink->name, sink->target);
+	ns->connected_once = true;
+	ns->failing = false;
+	arm(sink, up_events(ns));
+	send_queue(sink);
+}
+
+static void handshake(struct sink *sink)
+{
+	struct net_sink *ns = sink->priv;
+	uint32_t events = 0;
+	char why[512];
+	int err = tls_handshake(ns->session, &events, why, sizeof(why));
+
+	if (!err) {
+		connection_up(sink);
+	} else if (err == -EAGAIN) {
+		arm(sink, events);
+	} else {
+		if (!ns->failing)
+			log_warn("[%s] %s: %s", sink->name, sink->target, why);
+		fail(sink, "TLS handshake:", err);
+	}
+}
+
+static void connected(struct sink *sink)
+{
+	struct net_sink *ns = sink->priv;
+
+	if (!ns->tls) {
+		connection_up(sink);
+		return;
+	}
+	ns->session = tls_session_new(ns->tls, ns->conn.fd);
+	if (!ns->session) {
+		fail(sink, "TLS setup:", -ENOMEM);
+		return;
+	}
+	ns->state = NET_HANDSHAKE;
+	handshake(sink);
+}
+
+/* The result of net_conn_start or net_conn_finish. */
+static void connect_result(struct sink *sink, int err, const char *what)
+{
+	struct net_sink *ns = sink->priv;
+
+	if (!err) {
+		connected(sink);
+	} else if (err == -EINPROGRESS) {
+		ns->state = NET_CONNECTING;
+		arm(sink, EPOLLOUT);
+	} else {
+		fail(sink, what, err);
+	}
+}
+
+static void attempt(struct sink *sink, uint64_t now)
+{
+	struct net_sink *ns = sink->priv;
+	const char *what = "connect";
+	int err;
+
+	ns->attempt_deadline = now + CONNECT_TIMEOUT_NS;
+	err = net_conn_start(&ns->conn, &ns->target, &what);
+	connect_result(sink, err, what);
+}
+
+static int net_sink_open(struct sink *sink, const char *target,
+			 const struct optset *opts)
+{
+	struct net_sink *ns = sink->priv;
+
+	(void)opts;
+	sink->target = strdup(target);
+	ns->slots = calloc(ns->cap, sizeof(*ns->slots));
+	if (!sink->target || !ns->slots)
+		return -ENOMEM;
+	/* A collector that is away now is retried; the host starts anyway. */
+	attempt(sink, clock_mono_ns());
+	return 0;
+}
+
+static void pop(struct sink *sink)
+{
+	struct net_sink *ns = sink->priv;
+
+	ns->head = (ns->head + 1) % ns->cap;
+	ns->count--;
+	ns->head_off = 0;
+}
+
+static ssize_t transmit(struct net_sink *ns, const char *buf, size_t len,
+			uint32_t *events)
+{
+	ssize_t n;
+
+	*events = EPOLLOUT;
+	if (ns->session)
+		return tls_send(ns->session, buf, len, events);
+	n = net_conn_send(&ns->conn, buf, len);
+	/* UDP: an ICMP error for an earlier datagram; this one was not sent. */
+	if (n == -ECONNREFUSED && ns->target.scheme == NET_UDP)
+		n = net_conn_send(&ns->conn, buf, len);
+	return n;
+}
+
+static bool peer_closed(struct net_sink *ns)
+{
+	return ns->session ? tls_peer_closed(ns->session) :
+			     net_conn_peer_closed(&ns->conn);
+}
+
+static void send_queue(struct sink *sink)
+{
+	struct net_sink *ns = sink->priv;
+	uint32_t events;
+
+	if (ns->state != NET_UP || !ns->count)
+		return;
+	/* Writes to a closed stream would be lost yet look sent. */
+	if (ns->conn.stream && peer_closed(ns)) {
+		fail(sink, "connection closed by the collector;", -ECONNRESET);
+		return;
+	}
+	while (ns->count) {
+		struct strbuf *slot = &ns->slots[ns->head];
+		size_t len = slot->len - FRAME_ROOM, plen = 0;
+		char *buf = slot->data + FRAME_ROOM, prefix[FRAME_ROOM];
+		ssize_t n;
+
+		if (ns->conn.stream) {
+			plen = snprintf(prefix, sizeof(prefix), "%zu ", len);
+			buf -= plen;
+			memcpy(buf, prefix, plen);
+		}
+		n = transmit(ns, buf + ns->head_off, len + plen - ns->head_off,
+			     &events);
+		if (n == -EAGAIN || n == -EWOULDBLOCK || n == -ENOBUFS) {
+			arm(sink, up_events(ns) | events);
+			return;
+		}
+		if (n == -EMSGSIZE) {
+			if (!ns->told_too_long)
+				log_warn("[%s] a %zu-byte message is too long for one datagram; dropped (counted)",
+					 sink->name, len);
+			ns->told_too_long = true;
+			sink->dropped++;
+			pop(sink);
+			continue;
+		}
+		if (n < 0) {
+			fail(sink, "send:", n);
+			return;
+		}
+		ns->head_off += n;
+		if (ns->head_off == len + plen) {
+			sink->sent++;
+			pop(sink);
+		}
+	}
+	arm(sink, up_events(ns));
+}
+
+static int net_sink_write(struct sink *sink, const char *msg, size_t len)
+{
+	struct net_sink *ns = sink->priv;
+	struct strbuf *slot;
+
+	if (ns->count == ns->cap) {
+		sink->dropped++;
+		return -ENOBUFS;
+	}
+	slot = &ns->slots[(ns->head + ns->count) % ns->cap];
+	sb_reset(slot);
+	if (sb_reserve(slot, FRAME_ROOM + len)) {
+		slot->len = FRAME_ROOM;
+		sb_append(slot, msg, len);
+	}
+	if (slot->failed) {
+		sink->dropped++;
+		return -ENOMEM;
+	}
+	ns->count++;
+	return 0;
+}
+
+static int net_sink_flush(struct sink *sink)
+{
+	send_queue(sink);
+	return 0;
+}
+
+static void net_sink_io(struct sink *sink, uint32_t events)
+{
+	struct net_sink *ns = sink->priv;
+	const char *what = "connect";
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	switch (ns->state) {
+	case NET_DOWN:
+		break;
+	case NET_CONNECTING:
+		arm(sink, 0);
+		connect_result(sink, net_conn_finish(&ns->conn, &ns->target,
+						     &what), what);
+		break;
+	case NET_HANDSHAKE:
+		handshake(sink);
+		break;
+	case NET_UP:
+		if (ns->conn.stream &&
+		    (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
+		    peer_closed(ns)) {
+			fail(sink, "connection closed by the collector;",
+			     -ECONNRESET);
+			break;
+		}
+		if (!ns->conn.stream && (events & EPOLLERR)) {
+			/* Reading SO_ERROR clears it; a unix peer that went
+			 * away needs a new socket, a UDP one does not. */
+			getsockopt(ns->conn.fd, SOL_SOCKET, SO_ERROR, &soerr,
+				   &len);
+			if (ns->target.scheme == NET_UNIX && soerr) {
+				fail(sink, "send:", -soerr);
+				break;
+			}
+		}
+		send_queue(sink);
+		break;
+	}
+}
+
+static void net_sink_tick(struct sink *sink, uint64_t now)
+{
+	struct net_sink *ns = sink->priv;
+
+	if (ns->stopping && now >= ns->stop_deadline && ns->count) {
+		/* Out of time at stop: what is left is lost, and counted. */
+		sink->dropped += ns->count;
+		ns->count = 0;
+		ns->head_off = 0;
+	}
+	if (ns->state == NET_DOWN && now >= ns->retry_at &&
+	    !(ns->stopping && !ns->count)) {
+		attempt(sink, now);
+	} else if ((ns->state == NET_CONNECTING ||
+		    ns->state == NET_HANDSHAKE) && now > ns->attempt_deadline) {
+		fail(sink, ns->state == NET_CONNECTING ? "connect:" :
+							 "TLS handshake:",
+		     -ETIMEDOUT);
+	}
+}
+
+static size_t net_sink_pending(const struct sink *sink)
+{
+	const struct net_sink *ns = sink->priv;
+
+	return ns ? ns->count : 0;
+}
+
+static void net_sink_begin_stop(struct sink *sink, uint64_t deadline)
+{
+	struct net_sink *ns = sink->priv;
+
+	ns->stopping = true;
+	ns->stop_deadline = deadline;
+}
+
+static void net_sink_close(struct sink *sink)
+{
+	struct net_sink *ns = sink->priv;
+
+	if (!ns)
+		return;
+	drop_connection(sink);
+	sink->dropped += ns->count;
+	for (size_t i = 0; ns->slots && i < ns->cap; i++)
+		sb_free(&ns->slots[i]);
+	free(ns->slots);
+	tls_config_free(ns->tls);
+	free(ns);
+	sink->priv = NULL;
+	free(sink->target);
+	sink->target = NULL;
+}
+
+const struct sink_ops net_sink_ops = {
+	.accepts = net_sink_accepts,
+	.configure = net_sink_configure,
+	.open = net_sink_open,
+	.write = net_sink_write,
+	.flush = net_sink_flush,
+	.close = net_sink_close,
+	.frames_messages = true,
+	.io = net_sink_io,
+	.tick = net_sink_tick,
+	.pending = net_sink_pending,
+	.begin_stop = net_sink_begin_stop,
+};
