@@ -17,10 +17,12 @@
 
 #include "build_config.h"
 #include "config.h"
+#include "describe.h"
 #include "log.h"
 #include "options.h"
 #include "output/output.h"
 #include "plugin.h"
+#include "plugin_file.h"
 #include "runtime.h"
 #include "tracefs.h"
 
@@ -39,6 +41,7 @@ struct cli {
 	double duration;
 	bool help;
 	bool list_plugins;
+	const char *describe;	/* --describe NAME */
 };
 
 /* The host's own [bpfhost] section, declared like a plugin's options. */
@@ -63,6 +66,10 @@ static void usage(FILE *out)
 "  -d, --duration SECONDS     stop after SECONDS\n"
 "      --plugin-dir DIR       look for plugins in DIR\n"
 "      --list-plugins         list the plugins in the plugin directory\n"
+"      --describe NAME        print plugin NAME's options and event fields\n"
+"                             (as one JSON object with -F json)\n"
+"      --allow-unsafe-plugins load plugin files not owned by root (development\n"
+"                             only: their owner can run code as root)\n"
 "  -v, --verbose              more detail (twice: libbpf debug output)\n"
 "  -h, --help                 this help; with -p NAME, that plugin's options\n"
 "  -V, --version              print the version\n"
@@ -82,7 +89,12 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int parse_cli(struct cli *cli, int argc, char **argv)
 {
-	enum { OPT_PLUGIN_DIR = 256, OPT_LIST_PLUGINS };
+	enum {
+		OPT_PLUGIN_DIR = 256,
+		OPT_LIST_PLUGINS,
+		OPT_DESCRIBE,
+		OPT_ALLOW_UNSAFE,
+	};
 	static const struct option longopts[] = {
 		{ "plugin", required_argument, NULL, 'p' },
 		{ "config", required_argument, NULL, 'c' },
@@ -91,6 +103,8 @@ static int parse_cli(struct cli *cli, int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
 		{ "list-plugins", no_argument, NULL, OPT_LIST_PLUGINS },
+		{ "describe", required_argument, NULL, OPT_DESCRIBE },
+		{ "allow-unsafe-plugins", no_argument, NULL, OPT_ALLOW_UNSAFE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -134,6 +148,12 @@ static int parse_cli(struct cli *cli, int argc, char **argv)
 			break;
 		case OPT_LIST_PLUGINS:
 			cli->list_plugins = true;
+			break;
+		case OPT_DESCRIBE:
+			cli->describe = optarg;
+			break;
+		case OPT_ALLOW_UNSAFE:
+			plugin_file_allow_any_owner();
 			break;
 		case 'v':
 			log_verbosity++;
@@ -284,19 +304,30 @@ static struct plugin *find_plugin(struct plugin *ps, unsigned int n,
 	return NULL;
 }
 
+static bool name_listed(char *const *names, unsigned int n, const char *name)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
 /*
  * Every plugin section in the config is checked, also for plugins not
  * running now: a typo in a section waiting for later is still a typo.
+ * Sections of refused plugins (already reported) are skipped.
  */
 static int configure_plugins(const struct config *cfg, const char *dir,
-			     struct plugin *ps, unsigned int n)
+			     struct plugin *ps, unsigned int n,
+			     char *const *refused, unsigned int nrefused)
 {
 	for (size_t i = 0; cfg && i < cfg->n; i++) {
 		const struct config_section *sec = &cfg->sections[i];
 		struct plugin *p, spare;
 		int err;
 
-		if (is_host_section(sec->name))
+		if (is_host_section(sec->name) ||
+		    name_listed(refused, nrefused, sec->name))
 			continue;
 		p = find_plugin(ps, n, sec->name);
 		if (p) {
@@ -319,7 +350,8 @@ static int configure_plugins(const struct config *cfg, const char *dir,
 }
 
 static int apply_cli_sets(const struct cli *cli, struct plugin *ps,
-			  unsigned int n)
+			  unsigned int n, char *const *refused,
+			  unsigned int nrefused)
 {
 	for (unsigned int i = 0; i < cli->nsets; i++) {
 		char *set = strdup(cli->sets[i]), *dot, *eq;
@@ -336,7 +368,9 @@ static int apply_cli_sets(const struct cli *cli, struct plugin *ps,
 		} else {
 			*dot = *eq = '\0';
 			p = find_plugin(ps, n, set);
-			if (!p)
+			if (!p && name_listed(refused, nrefused, set))
+				err = 0;	/* refused, already reported */
+			else if (!p)
 				log_error("-o '%s': plugin %s is not running; add -p %s",
 					  cli->sets[i], set, set);
 			else
@@ -372,6 +406,8 @@ struct session {
 	unsigned int nnames;
 	struct plugin plugins[MAX_PLUGINS];
 	unsigned int nplugins;
+	char *refused[MAX_PLUGINS];	/* names whose plugin was refused */
+	unsigned int nrefused;
 	struct runtime rt;
 };
 
@@ -394,6 +430,7 @@ static void session_free(struct session *s)
 static int prepare(struct session *s)
 {
 	const struct config_section *sec;
+	char why[PATH_MAX + 64];
 	const char *dir;
 	int err;
 
@@ -423,7 +460,11 @@ static int prepare(struct session *s)
 	if (err)
 		return err;
 	dir = plugin_dir(&s->cli, &s->host_opts);
-	if (s->cli.list_plugins)
+	if (!plugin_dir_valid(dir, why, sizeof(why))) {
+		log_error("%s", why);
+		return -EINVAL;
+	}
+	if (s->cli.list_plugins || s->cli.describe)
 		return 0;
 
 	err = plugin_names(&s->cli, &s->host_opts, &s->names, &s->nnames);
@@ -435,19 +476,52 @@ static int prepare(struct session *s)
 		log_error("no plugin to run: give -p NAME, or plugins = NAME under [bpfhost] (bpfhost --list-plugins shows them)");
 		return -EINVAL;
 	}
+	/* A missing plugin is bad input; a broken one is left out. */
 	for (unsigned int i = 0; i < s->nnames; i++) {
-		err = plugin_load(&s->plugins[i], dir, s->names[i]);
-		if (err)
+		err = plugin_load(&s->plugins[s->nplugins], dir, s->names[i]);
+		if (err == -ENOENT || err == -ENOMEM)
 			return err;
+		if (err) {
+			log_error("plugin %s was refused (see above); the others run without it",
+				  s->names[i]);
+			s->refused[s->nrefused++] = s->names[i];
+			continue;
+		}
 		s->nplugins++;
 	}
+	if (!s->nplugins) {
+		log_error("no plugin left to run");
+		return -ENOEXEC;
+	}
 	err = configure_plugins(s->have_cfg ? &s->cfg : NULL, dir, s->plugins,
-				s->nplugins);
+				s->nplugins, s->refused, s->nrefused);
 	if (!err)
-		err = apply_cli_sets(&s->cli, s->plugins, s->nplugins);
+		err = apply_cli_sets(&s->cli, s->plugins, s->nplugins,
+				     s->refused, s->nrefused);
 	for (unsigned int i = 0; !err && i < s->nplugins; i++)
 		optset_apply_defaults(&s->plugins[i].opts);
 	return err;
+}
+
+static int describe(const struct cli *cli, const char *dir)
+{
+	bool json = cli->format && !strcmp(cli->format, "json");
+	struct plugin p;
+	int err;
+
+	if (cli->format && !json && strcmp(cli->format, "text")) {
+		usage_error("--describe prints text or json, not '%s'",
+			    cli->format);
+		return EXIT_USAGE;
+	}
+	err = plugin_load(&p, dir, cli->describe);
+	if (err)
+		return err == -ENOENT ? EXIT_USAGE : EXIT_RUNTIME;
+	err = describe_plugin(stdout, &p, json);
+	plugin_unload(&p);
+	if (err)
+		log_error("cannot write the description: %s", strerror(-err));
+	return err ? EXIT_RUNTIME : 0;
 }
 
 static int run(struct session *s)
@@ -491,12 +565,18 @@ int main(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (prepare(&s)) {
-		ret = EXIT_USAGE;
+	ret = prepare(&s);
+	if (ret) {
+		/* -ENOEXEC: every plugin named was refused at load. */
+		ret = ret == -ENOEXEC ? EXIT_RUNTIME : EXIT_USAGE;
 		goto out;
 	}
 	if (s.cli.list_plugins) {
 		ret = list_plugins(plugin_dir(&s.cli, &s.host_opts));
+		goto out;
+	}
+	if (s.cli.describe) {
+		ret = describe(&s.cli, plugin_dir(&s.cli, &s.host_opts));
 		goto out;
 	}
 	if (s.cli.help) {

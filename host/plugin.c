@@ -6,13 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "btf_check.h"
 #include "log.h"
 #include "plugin.h"
+#include "plugin_file.h"
 #include "runtime.h"
 #include "schema.h"
 
@@ -58,6 +60,11 @@ static int check_ops(struct plugin *p, const struct bpfhost_plugin_ops *ops)
 			  p->path, p->ops.name, p->ops.name);
 		return -EINVAL;
 	}
+	if (btf_check_schemas(&p->ops, why, sizeof(why))) {
+		log_error("plugin %s (%s) does not match its own BPF object: %s; rebuild it, or fix its schema",
+			  p->name, p->path, why);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -79,33 +86,59 @@ static int make_event_types(struct plugin *p)
 	return 0;
 }
 
+/*
+ * glibc finds a loaded library by its name before it looks at the file, so
+ * "/proc/self/fd/N" must never name two files: the descriptor stays open
+ * while its library is loaded.
+ */
+static void fd_path(char *buf, size_t len, int fd)
+{
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+/* A library that did not unmap at dlclose() still answers to its name. */
+static bool still_loaded(int fd)
+{
+	char path[32];
+	void *dl;
+
+	fd_path(path, sizeof(path), fd);
+	dl = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+	if (dl)
+		dlclose(dl);
+	return dl != NULL;
+}
+
 int plugin_load(struct plugin *p, const char *dir, const char *name)
 {
 	bpfhost_plugin_entry_fn entry;
-	struct stat st;
+	char path[32];
 	int err;
 
-	*p = (struct plugin){ .stage = PLUGIN_LOADED };
+	*p = (struct plugin){ .stage = PLUGIN_LOADED, .fd = -1 };
 	if (!plugin_name_valid(name)) {
 		log_error("unknown plugin '%s': plugin names are lower-case letters, digits and _",
 			  name);
 		return -ENOENT;
 	}
 	p->name = strdup(name);
-	if (!p->name || asprintf(&p->path, "%s/%s.so", dir, name) < 0) {
-		err = -ENOMEM;
-		goto fail;
-	}
-	if (stat(p->path, &st)) {
-		err = -ENOENT;
+	if (!p->name)
+		return -ENOMEM;
+	p->fd = plugin_file_open(dir, name, &p->path);
+	if (p->fd == -ENOENT)
 		log_error("unknown plugin '%s': there is no %s (bpfhost --list-plugins shows what %s holds)",
 			  name, p->path, dir);
+	if (p->fd < 0) {
+		err = p->fd;
 		goto fail;
 	}
-	p->dl = dlopen(p->path, RTLD_NOW | RTLD_LOCAL);
+	/* The checked file itself, not whatever the path names by now. */
+	fd_path(path, sizeof(path), p->fd);
+	p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!p->dl) {
 		err = -EINVAL;
-		log_error("cannot load plugin %s: %s", name, dlerror());
+		log_error("cannot load plugin %s (%s): %s", name, p->path,
+			  dlerror());
 		goto fail;
 	}
 	entry = (bpfhost_plugin_entry_fn)dlsym(p->dl,
@@ -135,9 +168,12 @@ void plugin_unload(struct plugin *p)
 	free(p->types);
 	if (p->dl)
 		dlclose(p->dl);
+	/* Keep N taken while a stale library answers to /proc/self/fd/N. */
+	if (p->fd >= 0 && !still_loaded(p->fd))
+		close(p->fd);
 	free(p->path);
 	free(p->name);
-	*p = (struct plugin){ 0 };
+	*p = (struct plugin){ .fd = -1 };
 }
 
 int plugin_configure(struct plugin *p, const struct config_section *sec)

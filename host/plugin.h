@@ -29,6 +29,7 @@ struct runtime;
 struct plugin {
 	char *name;
 	char *path;
+	int fd;		/* the checked file, dlopen()ed as /proc/self/fd/N */
 	void *dl;
 	/* The plugin's table, copied into a zeroed struct of the host's size. */
 	struct bpfhost_plugin_ops ops;
@@ -53,9 +54,11 @@ extern const struct bpfhost_host_api plugin_host_api;
 bool plugin_name_valid(const char *name);
 
 /*
- * Find DIR/NAME.so, dlopen it and check its ABI version, size, name and
- * schemas.  Prints one line and returns -ENOENT (no such plugin) or
- * -EINVAL (not a usable plugin) on failure; nothing stays loaded.
+ * Open DIR/NAME.so safely (see plugin_file.h), dlopen it from that same
+ * descriptor and check its ABI version, size, name and schemas, the schemas
+ * also against its BPF object's BTF.  Prints one line and returns -ENOENT
+ * (no such plugin), -EPERM (unsafe file) or -EINVAL (a bad DIR, or not a
+ * usable plugin) on failure; nothing stays loaded.
  */
 int plugin_load(struct plugin *p, const char *dir, const char *name);
 void plugin_unload(struct plugin *p);

@@ -121,16 +121,31 @@ static void unwind(struct runtime *rt)
 
 int runtime_start(struct runtime *rt)
 {
-	for (unsigned int i = 0; i < rt->nplugins; i++) {
-		int err = plugin_start(&rt->plugins[i]);
+	unsigned int running = 0;
 
-		if (err) {
-			log_debug("%s: start stopped at stage %d: %s",
-				  rt->plugins[i].name, rt->plugins[i].stage,
-				  strerror(-err));
+	for (unsigned int i = 0; i < rt->nplugins; i++) {
+		struct plugin *p = &rt->plugins[i];
+		int err = plugin_start(p);
+
+		if (!err) {
+			running++;
+			continue;
+		}
+		log_debug("%s: start stopped at stage %d: %s", p->name,
+			  p->stage, strerror(-err));
+		/* open() refusing its options is bad config: nothing runs. */
+		if (err == -EINVAL && p->stage == PLUGIN_LOADED) {
 			unwind(rt);
 			return err;
 		}
+		log_error("plugin %s failed to start (%s); the others run without it",
+			  p->name, strerror(-err));
+		runtime_set_tick(rt, p, 0);
+		plugin_close(p);
+	}
+	if (!running) {
+		log_error("no plugin left to run");
+		return -ENOEXEC;
 	}
 	return 0;
 }
@@ -166,9 +181,15 @@ static void read_signal(struct runtime *rt)
 /* One line once everything is attached: people and scripts wait for it. */
 static void announce(const struct runtime *rt)
 {
+	const char *sep = "";
+
 	fprintf(stderr, "bpfhost: running");
-	for (unsigned int i = 0; i < rt->nplugins; i++)
-		fprintf(stderr, "%s %s", i ? "," : "", rt->plugins[i].name);
+	for (unsigned int i = 0; i < rt->nplugins; i++) {
+		if (rt->plugins[i].stage != PLUGIN_ATTACHED)
+			continue;	/* failed to start, already said */
+		fprintf(stderr, "%s %s", sep, rt->plugins[i].name);
+		sep = ",";
+	}
 	fprintf(stderr, " (stop with Ctrl-C)\n");
 }
 
@@ -264,6 +285,8 @@ void runtime_stop(struct runtime *rt)
 	for (unsigned int i = 0; i < rt->nplugins; i++) {
 		struct plugin *p = &rt->plugins[i];
 
+		if (p->stage != PLUGIN_DETACHED)
+			continue;	/* never started */
 		fprintf(stderr, "bpfhost: %s: %llu events, %llu lost", p->name,
 			(unsigned long long)p->events,
 			(unsigned long long)plugin_lost(p));

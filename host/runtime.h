@@ -40,8 +40,10 @@ int runtime_init(struct runtime *rt, struct plugin *plugins, unsigned int n,
 /* Collect every plugin's event types (for the outputs' headers). */
 int runtime_event_types(struct runtime *rt);
 /*
- * Start every plugin in order.  On failure every plugin is detached and
- * closed again, so nothing stays attached, and the error is returned.
+ * Start every plugin in order.  A plugin that fails to start is reported,
+ * closed again and left out; the others run.  Returns -ENOEXEC when none
+ * is left, or -EINVAL (with every plugin closed again, so nothing stays
+ * attached) when a plugin's open() refused its options: bad config.
  */
 int runtime_start(struct runtime *rt);
 /* Run until SIGINT/SIGTERM, duration_ns (0 = none) or a dead stdout. */
