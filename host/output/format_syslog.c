@@ -41,18 +41,19 @@ struct syslog_state {
 	struct strbuf payload;
 };
 
-static const char *const facilities =
-	"kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|"
-	"local0|local1|local2|local3|local4|local5|local6|local7";
-static const char *const severities =
-	"emerg|alert|crit|err|warning|notice|info|debug";
-
-/* Position of word in a '|' list: facility and severity codes. */
-static unsigned int word_index(const char *list, const char *word)
+/*
+ * Facility and severity codes are the value's place in the option's
+ * declared choices, which list them in code order.
+ */
+static unsigned int code_of(const struct optset *o, const char *name)
 {
+	const char *word = optset_str(o, name, 0), *list = NULL;
 	size_t len = strlen(word);
 	unsigned int i = 0;
 
+	for (unsigned int k = 0; k < o->n; k++)
+		if (!strcmp(o->slots[k].decl->name, name))
+			list = o->slots[k].decl->choices;
 	for (const char *p = list; p; p = strchr(p, '|'), p = p ? p + 1 : p) {
 		if (!strncmp(p, word, len) && (p[len] == '|' || !p[len]))
 			return i;
@@ -152,8 +153,7 @@ static int syslog_setup(struct output *out, const struct config_section *sec)
 				 "expected a private enterprise number such as 32473 or 32473.1");
 	st->rfc3164 = !strcmp(optset_str(o, "syslog_format", 0), "rfc3164");
 	st->json_payload = !strcmp(optset_str(o, "syslog_payload", 0), "json");
-	st->pri = word_index(facilities, optset_str(o, "facility", 0)) * 8 +
-		  word_index(severities, optset_str(o, "severity", 0));
+	st->pri = code_of(o, "facility") * 8 + code_of(o, "severity");
 	if (host)
 		snprintf(st->hostname, sizeof(st->hostname), "%s", host);
 	else
