@@ -355,15 +355,20 @@ int xdpdrop_ingress(struct xdp_md *ctx)
 SEC("tc")
 int xdpdrop_egress(struct __sk_buff *skb)
 {
-	__u32 linear = skb->data_end - skb->data;
+	__u32 len = skb->len, ifindex = skb->ifindex;
+	void *data, *end;
 
-	if (linear < skb->len && linear < TC_PULL_LEN)
-		bpf_skb_pull_data(skb, skb->len < TC_PULL_LEN ? skb->len :
-							       TC_PULL_LEN);
-	return handle((void *)(long)skb->data, (void *)(long)skb->data_end,
-		      skb->len, skb->ifindex, XDPDROP_DIR_EGRESS) ?
-		       TC_ACT_SHOT :
-		       TC_ACT_UNSPEC;
+	if (skb->data_end - skb->data < len &&
+	    skb->data_end - skb->data < TC_PULL_LEN)
+		bpf_skb_pull_data(skb, len < TC_PULL_LEN ? len : TC_PULL_LEN);
+	/* Read after the pull, which moves the packet; the barrier keeps
+	 * clang from hoisting ctx + offset, which the verifier refuses. */
+	asm volatile("" : "+r"(skb));
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	if (handle(data, end, len, ifindex, XDPDROP_DIR_EGRESS))
+		return TC_ACT_SHOT;
+	return TC_ACT_UNSPEC;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

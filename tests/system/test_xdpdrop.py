@@ -1,0 +1,548 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""xdpdrop against the real kernel, on veth pairs between namespaces.
+
+Every test builds its own pair of network namespaces (unique names) joined
+by one veth pair; all traffic stays inside them.  bpfhost runs inside one of
+them.  The namespaces are removed whatever happens.
+"""
+import contextlib
+import ctypes
+import itertools
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import unittest
+
+from bpfhost_test import Bpfhost, main, need_root, run_bpfhost
+
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+_serial = itertools.count()
+
+
+def sh(*args, check=True):
+    return subprocess.run(args, check=check, capture_output=True,
+                          text=True).stdout
+
+
+@contextlib.contextmanager
+def in_netns(name):
+    """Run the block (and what it starts or opens) in netns name."""
+    orig = os.open("/proc/self/ns/net", os.O_RDONLY)
+    target = os.open("/run/netns/" + name, os.O_RDONLY)
+    try:
+        if _libc.setns(target, CLONE_NEWNET):
+            raise OSError(ctypes.get_errno(), "setns " + name)
+        yield
+    finally:
+        _libc.setns(orig, CLONE_NEWNET)
+        os.close(orig)
+        os.close(target)
+
+
+class VethPair:
+    """netns A (sender) and B (receiver), a veth between them.
+
+    A: 10.201.0.1/24, 2001:db8:1::1/64 and 2001:db8:2::1/64
+    B: 10.201.0.2/24, 2001:db8:1::2/64 and 2001:db8:2::2/64
+    Neighbours are static, so no ARP/ND packet meets a rule.
+    """
+    A4, B4 = "10.201.0.1", "10.201.0.2"
+
+    def __init__(self):
+        tag = "%d%d" % (os.getpid() % 100000, next(_serial))
+        self.ns_a, self.ns_b = "xdpd%sa" % tag, "xdpd%sb" % tag
+        self.if_a, self.if_b = "xd%sa" % tag, "xd%sb" % tag
+        try:
+            self._build()
+        except BaseException:
+            self.close()
+            raise
+
+    def _build(self):
+        sh("ip", "netns", "add", self.ns_a)
+        sh("ip", "netns", "add", self.ns_b)
+        sh("ip", "link", "add", self.if_a, "netns", self.ns_a, "type",
+           "veth", "peer", "name", self.if_b, "netns", self.ns_b)
+        for ns, ifc, last in ((self.ns_a, self.if_a, 1),
+                              (self.ns_b, self.if_b, 2)):
+            sh("ip", "-n", ns, "addr", "add", "10.201.0.%d/24" % last,
+               "dev", ifc)
+            for net in (1, 2):
+                sh("ip", "-n", ns, "addr", "add",
+                   "2001:db8:%d::%d/64" % (net, last), "dev", ifc, "nodad")
+            sh("ip", "-n", ns, "link", "set", "lo", "up")
+            sh("ip", "-n", ns, "link", "set", ifc, "up")
+        mac_a = self.mac(self.ns_a, self.if_a)
+        mac_b = self.mac(self.ns_b, self.if_b)
+        for ns, ifc, peer, mac in ((self.ns_a, self.if_a, 2, mac_b),
+                                   (self.ns_b, self.if_b, 1, mac_a)):
+            addrs = ["10.201.0.%d" % peer] + \
+                ["2001:db8:%d::%d" % (n, peer) for n in (1, 2)]
+            for addr in addrs:
+                sh("ip", "-n", ns, "neigh", "replace", addr, "lladdr", mac,
+                   "dev", ifc, "nud", "permanent")
+
+    @staticmethod
+    def mac(ns, ifc):
+        return json.loads(sh("ip", "-n", ns, "-j", "link", "show",
+                             ifc))[0]["address"]
+
+    def close(self):
+        for ns in (self.ns_a, self.ns_b):
+            sh("ip", "netns", "del", ns, check=False)
+
+
+def start(ns, *opts, fmt="json"):
+    """bpfhost -p xdpdrop in netns ns with -o xdpdrop.KEY=VALUE opts."""
+    args = ["-p", "xdpdrop", "-F", fmt]
+    for o in opts:
+        args += ["-o", "xdpdrop." + o]
+    with in_netns(ns):
+        return Bpfhost(*args)
+
+
+def links_of(pid):
+    """{link_type: [fdinfo dict]} of the BPF links process pid holds."""
+    out = {}
+    fddir = "/proc/%d/fdinfo" % pid
+    for fd in os.listdir(fddir):
+        try:
+            with open(os.path.join(fddir, fd)) as f:
+                info = dict(l.split(":", 1) for l in f.read().splitlines()
+                            if ":" in l)
+        except OSError:
+            continue
+        info = {k.strip(): v.strip() for k, v in info.items()}
+        if "link_type" in info:
+            out.setdefault(info["link_type"], []).append(info)
+    return out
+
+
+def prog_exists(prog_id):
+    return subprocess.run(["bpftool", "prog", "show", "id", str(prog_id)],
+                          capture_output=True).returncode == 0
+
+
+def tcp_answers(ns, addr, port, timeout=1.0):
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    with in_netns(ns):
+        s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect((addr, port))
+        return True
+    except socket.timeout:
+        return False
+    finally:
+        s.close()
+
+
+def listen_tcp(ns, ports):
+    socks = []
+    with in_netns(ns):
+        for port in ports:
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("0.0.0.0", port))
+            s.listen(16)
+            socks.append(s)
+    return socks
+
+
+def udp_receiver(ns, addr, port):
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    with in_netns(ns):
+        s = socket.socket(family, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    s.settimeout(0.2)
+    return s
+
+
+def udp_send(ns, src, dst, port, count, payload=b"x" * 32):
+    family = socket.AF_INET6 if ":" in dst else socket.AF_INET
+    with in_netns(ns):
+        s = socket.socket(family, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    for _ in range(count):
+        s.sendto(payload, (dst, port))
+        time.sleep(0.001)
+    s.close()
+
+
+def drain(sock):
+    n = 0
+    while True:
+        try:
+            sock.recv(2048)
+            n += 1
+        except socket.timeout:
+            return n
+
+
+def final_summary(host, rule):
+    recs = host.records(event="summary", rule=rule, final=True)
+    if len(recs) != 1:
+        raise AssertionError("want one final summary of rule %d:\n%s" %
+                             (rule, host.stdout()))
+    return recs[0]
+
+
+class XdpdropTest(unittest.TestCase):
+    def setUp(self):
+        need_root(self)
+        self.net = VethPair()
+        self.addCleanup(self.net.close)
+
+    def host(self, ns, *opts, fmt="json"):
+        h = start(ns, *opts, fmt=fmt)
+        self.addCleanup(h.__exit__)
+        return h
+
+    def test_tcp_syn_8080_dropped_8081_answered(self):
+        n = self.net
+        socks = listen_tcp(n.ns_b, (8080, 8081))
+        self.addCleanup(lambda: [s.close() for s in socks])
+        self.assertTrue(tcp_answers(n.ns_a, n.B4, 8080))
+        h = self.host(n.ns_b, "interface=" + n.if_b,
+                      "rule=drop tcp dport 8080", "sample_rate=100")
+        self.assertEqual(list(links_of(h.proc.pid)), ["xdp"])
+        self.assertFalse(tcp_answers(n.ns_a, n.B4, 8080))
+        self.assertTrue(tcp_answers(n.ns_a, n.B4, 8081))
+        self.assertEqual(h.stop(), 0)
+        drops = h.records(event="drop")
+        self.assertGreaterEqual(len(drops), 1)
+        for d in drops:
+            self.assertEqual((d["rule"], d["action"], d["direction"]),
+                             (1, "drop", "ingress"))
+            self.assertEqual((d["saddr"], d["daddr"], d["dport"],
+                              d["proto"], d["family"]),
+                             ("::ffff:" + n.A4, "::ffff:" + n.B4, 8080, 6, 4))
+        s = final_summary(h, 1)
+        self.assertEqual(s["ingress_packets"], len(drops))
+        self.assertEqual(s["text"], "drop tcp dport 8080")
+
+    def test_udp_counters_equal_packets_sent(self):
+        n, count, payload = self.net, 137, b"y" * 50
+        drop_rx = udp_receiver(n.ns_b, n.B4, 5353)
+        pass_rx = udp_receiver(n.ns_b, n.B4, 5354)
+        self.addCleanup(drop_rx.close)
+        self.addCleanup(pass_rx.close)
+        h = self.host(n.ns_b, "interface=" + n.if_b,
+                      "rule=drop udp dport 5353 src 10.201.0.0/24",
+                      "rule=drop udp sport 1-1023", "interval=1")
+        udp_send(n.ns_a, n.A4, n.B4, 5353, count, payload)
+        udp_send(n.ns_a, n.A4, n.B4, 5354, 20, payload)
+        time.sleep(1.2)
+        self.assertEqual(h.stop(), 0)
+        self.assertEqual(drain(drop_rx), 0)
+        self.assertEqual(drain(pass_rx), 20)
+        s = final_summary(h, 1)
+        self.assertEqual(s["ingress_packets"], count)
+        # Ethernet 14 + IPv4 20 + UDP 8 + payload.
+        self.assertEqual(s["ingress_bytes"], count * (42 + len(payload)))
+        self.assertEqual(final_summary(h, 2)["ingress_packets"], 0)
+        periodic = h.records(event="summary", rule=1, final=False)
+        self.assertGreaterEqual(len(periodic), 1)
+
+    def test_ipv6_prefix(self):
+        n, count = self.net, 25
+        rx = udp_receiver(n.ns_b, "2001:db8:2::2", 7000)
+        self.addCleanup(rx.close)
+        h = self.host(n.ns_b, "interface=" + n.if_b,
+                      "rule=drop ip6 src 2001:db8:1::/48")
+        udp_send(n.ns_a, "2001:db8:1::1", "2001:db8:2::2", 7000, count)
+        udp_send(n.ns_a, "2001:db8:2::1", "2001:db8:2::2", 7000, 10)
+        udp_send(n.ns_a, n.A4, n.B4, 7000, 5)
+        self.assertEqual(h.stop(), 0)
+        self.assertEqual(drain(rx), 10)
+        self.assertEqual(final_summary(h, 1)["ingress_packets"], count)
+
+    def test_egress_block_from_inside(self):
+        n = self.net
+        socks = listen_tcp(n.ns_b, (8080, 8081))
+        self.addCleanup(lambda: [s.close() for s in socks])
+        h = self.host(n.ns_a, "interface=" + n.if_a, "direction=egress",
+                      "rule=drop tcp dport 8080")
+        links = links_of(h.proc.pid)
+        self.assertEqual([l["attach_type"] for l in links.get("tcx", [])],
+                         ["47 (egress)"])
+        self.assertNotIn("xdp", links)
+        self.assertFalse(tcp_answers(n.ns_a, n.B4, 8080))
+        self.assertTrue(tcp_answers(n.ns_a, n.B4, 8081))
+        self.assertEqual(h.stop(), 0)
+        s = final_summary(h, 1)
+        self.assertGreaterEqual(s["egress_packets"], 1)
+        self.assertEqual(s["ingress_packets"], 0)
+
+    def test_monitor_counts_and_passes(self):
+        n, count = self.net, 40
+        rx = udp_receiver(n.ns_b, n.B4, 6000)
+        self.addCleanup(rx.close)
+        h = self.host(n.ns_b, "interface=" + n.if_b, "mode=monitor",
+                      "rule=drop udp dport 6000", "sample_rate=5")
+        udp_send(n.ns_a, n.A4, n.B4, 6000, count)
+        self.assertEqual(h.stop(), 0)
+        self.assertEqual(drain(rx), count)
+        self.assertEqual(final_summary(h, 1)["ingress_packets"], count)
+        # The kernel keeps to the budget: 5 a second, a few over at most.
+        drops = h.records(event="drop")
+        self.assertGreaterEqual(len(drops), 5)
+        self.assertLessEqual(len(drops), 5 * 2 + os.cpu_count())
+        self.assertTrue(all(d["action"] == "monitor" for d in drops))
+
+    def test_sigkill_leaves_no_program(self):
+        n = self.net
+        h = self.host(n.ns_b, "interface=" + n.if_b, "direction=both",
+                      "rule=drop tcp dport 8080")
+        links = links_of(h.proc.pid)
+        progs = [int(l["prog_id"]) for t in ("xdp", "tcx")
+                 for l in links.get(t, [])]
+        self.assertEqual(len(progs), 2, links)
+        self.assertIn("prog/xdp", sh("ip", "-n", n.ns_b, "link", "show",
+                                     n.if_b))
+        h.proc.send_signal(signal.SIGKILL)
+        h.proc.wait()
+        deadline = time.monotonic() + 5
+        while any(prog_exists(p) for p in progs):
+            self.assertLess(time.monotonic(), deadline, "programs remain")
+            time.sleep(0.05)
+        self.assertNotIn("prog/xdp", sh("ip", "-n", n.ns_b, "link", "show",
+                                        n.if_b))
+        self.assertEqual(sh("ip", "netns", "exec", n.ns_b, "tc", "filter",
+                            "show", "dev", n.if_b, "egress"), "")
+        net = json.loads(sh("ip", "netns", "exec", n.ns_b, "bpftool", "net",
+                            "-j"))[0]
+        self.assertEqual((net["xdp"], net["tc"]), ([], []))
+
+    def test_qdisc_fallback_cleaned_on_next_start(self):
+        n = self.net
+        tc_show = ("ip", "netns", "exec", n.ns_b, "tc", "filter", "show",
+                   "dev", n.if_b, "egress")
+        h = self.host(n.ns_b, "interface=" + n.if_b, "direction=egress",
+                      "tc_attach=qdisc", "rule=drop tcp dport 8080")
+        self.assertIn("xdpdrop_egress", sh(*tc_show))
+        h.kill()
+        # What tcx links avoid: a filter outliving its process ...
+        self.assertIn("xdpdrop_egress", sh(*tc_show))
+        h2 = self.host(n.ns_b, "interface=" + n.if_b, "direction=egress",
+                       "rule=drop tcp dport 8080")
+        # ... which the next start removes, and says so.
+        self.assertIn("removed a stale xdpdrop egress filter from " +
+                      n.if_b, h2.stderr())
+        self.assertNotIn("xdpdrop_egress", sh(*tc_show))
+        self.assertIn("tcx", links_of(h2.proc.pid))
+        self.assertEqual(h2.stop(), 0)
+
+    def test_bad_input_exits_2(self):
+        n = self.net
+        cases = [
+            (["interface=" + n.if_b, "rule=drop tcp dprt 8080"],
+             "rule 1 'drop tcp dprt 8080': unknown word 'dprt'"),
+            (["interface=" + n.if_b, "rule=drop tcp dport 80",
+              "rule=drop udp dport 99999"],
+             "rule 2 'drop udp dport 99999': bad port '99999'"),
+            (["rule=drop icmp"], "no interface given"),
+            (["interface=nosuchif0", "rule=drop icmp"],
+             "unknown interface 'nosuchif0'"),
+            (["interface=" + n.if_b], "no rule given"),
+        ]
+        for opts, says in cases:
+            args = ["-p", "xdpdrop", "-d", "5"]
+            for o in opts:
+                args += ["-o", "xdpdrop." + o]
+            with in_netns(n.ns_b):
+                rc, _, err = run_bpfhost(*args)
+            self.assertEqual(rc, 2, err)
+            self.assertIn(says, err)
+            lines = [l for l in err.splitlines() if "xdpdrop:" in l]
+            self.assertEqual(len(lines), 1, err)
+
+    def test_config_file_rules(self):
+        n = self.net
+        rx = udp_receiver(n.ns_b, n.B4, 4000)
+        self.addCleanup(rx.close)
+        with tempfile.NamedTemporaryFile("w", suffix=".ini") as ini:
+            ini.write("[xdpdrop]\ninterface = %s\n"
+                      "rule = drop tcp dport 8080\n"
+                      "rule = drop udp dport 3999-4001\n" % n.if_b)
+            ini.flush()
+            with in_netns(n.ns_b):
+                h = Bpfhost("-c", ini.name, "-p", "xdpdrop", "-F", "json")
+            self.addCleanup(h.__exit__)
+            udp_send(n.ns_a, n.A4, n.B4, 4000, 9)
+            self.assertEqual(h.stop(), 0)
+        self.assertEqual(drain(rx), 0)
+        self.assertEqual(final_summary(h, 2)["ingress_packets"], 9)
+
+
+# ---- BPF_PROG_TEST_RUN on hand-made packets -------------------------------
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+ETH_DST, ETH_SRC = bytes.fromhex("020000000002"), bytes.fromhex("020000000001")
+
+
+def eth(ethertype, vlans=()):
+    h = ETH_DST + ETH_SRC
+    for tpid in vlans:
+        h += struct.pack("!HH", tpid, 7)
+    return h + struct.pack("!H", ethertype)
+
+
+def udp(sport, dport, payload=b"p" * 8):
+    return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+def tcp_syn(sport, dport):
+    return struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 5 << 4, 0x02,
+                       65535, 0, 0)
+
+
+def ipv4(proto, l4, options=b"", frag=0, ihl=None):
+    words = (20 + len(options)) // 4
+    h = struct.pack("!BBHHHBBH4s4s", (4 << 4) | (ihl or words), 0,
+                    20 + len(options) + len(l4), 1, frag, 64, proto, 0,
+                    socket.inet_aton("10.9.0.1"),
+                    socket.inet_aton("10.9.0.2")) + options
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return h + l4
+
+
+def ipv6(nexthdr, payload, src="2001:db8::1"):
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), nexthdr, 64,
+                       socket.inet_pton(socket.AF_INET6, src),
+                       socket.inet_pton(socket.AF_INET6, "fd00::2")) + payload
+
+
+def ext(nexthdr, body=b"\0" * 6):
+    """A hop-by-hop/destination options header of 8 bytes."""
+    return struct.pack("!BB", nexthdr, 0) + body
+
+
+def frag6(nexthdr, offset):
+    return struct.pack("!BBHI", nexthdr, 0, offset << 3, 99)
+
+
+class PacketParsingTest(unittest.TestCase):
+    """Both programs, run by BPF_PROG_TEST_RUN on packets made here."""
+    RULES = ["rule=drop udp dport 8080", "rule=drop ip6 src 2001:db8::/32",
+             "rule=drop tcp dport 9000-9100"]
+
+    def setUp(self):
+        need_root(self)
+        self.net = VethPair()
+        self.addCleanup(self.net.close)
+        self.h = start(self.net.ns_b, "interface=" + self.net.if_b,
+                       "direction=both", *self.RULES)
+        self.addCleanup(self.h.__exit__)
+        links = links_of(self.h.proc.pid)
+        self.xdp = int(links["xdp"][0]["prog_id"])
+        self.tc = int(links["tcx"][0]["prog_id"])
+        self.tmp = tempfile.TemporaryDirectory(prefix="xdpdrop-pkt-")
+        self.addCleanup(self.tmp.cleanup)
+
+    def run_prog(self, prog, pkt):
+        """The program's return value; None if the kernel refused to run
+        it on this packet."""
+        path = os.path.join(self.tmp.name, "pkt")
+        with open(path, "wb") as f:
+            f.write(pkt)
+        p = subprocess.run(["bpftool", "prog", "run", "id", str(prog),
+                            "data_in", path, "repeat", "1"],
+                           capture_output=True, text=True)
+        if p.returncode and "Invalid argument" in p.stderr:
+            return None
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return int(re.search(r"Return value: (\d+)", p.stdout).group(1))
+
+    def verdicts(self, pkt):
+        """(XDP verdict, tc verdict): "drop", "pass" or None (refused)."""
+        xdp = self.run_prog(self.xdp, pkt)
+        tc = self.run_prog(self.tc, pkt)
+        return ({1: "drop", 2: "pass"}.get(xdp, xdp),
+                {2: "drop", 0xffffffff: "pass"}.get(tc, tc))
+
+    def assertDrop(self, pkt, why):
+        self.assertEqual(self.verdicts(pkt), ("drop", "drop"), why)
+
+    def assertPass(self, pkt, why, tc_may_refuse=False):
+        xdp, tc = self.verdicts(pkt)
+        self.assertEqual(xdp, "pass", why)
+        # The kernel runs tc programs only on frames whose untagged IP
+        # header is whole; it refuses shorter ones before the program.
+        self.assertIn(tc, ("pass", None) if tc_may_refuse else ("pass",),
+                      why)
+
+    def test_matching_packets(self):
+        v4udp = ipv4(17, udp(1234, 8080))
+        self.assertDrop(eth(0x0800) + v4udp, "udp 8080")
+        self.assertPass(eth(0x0800) + ipv4(17, udp(1234, 8081)), "udp 8081")
+        self.assertDrop(eth(0x0800, [0x8100]) + v4udp, "one VLAN tag")
+        self.assertDrop(eth(0x0800, [0x88a8, 0x8100]) + v4udp, "QinQ")
+        self.assertDrop(eth(0x0800) + ipv4(17, udp(1, 8080),
+                                          options=b"\x01" * 8),
+                        "IPv4 options")
+        self.assertDrop(eth(0x0800) + ipv4(6, tcp_syn(1, 9050)), "tcp range")
+        self.assertPass(eth(0x0800) + ipv4(6, tcp_syn(1, 9101)), "past range")
+        self.assertDrop(eth(0x86dd) + ipv6(59, b""), "ip6 src, no next header")
+        self.assertDrop(eth(0x86dd) + ipv6(17, udp(1, 8080), src="fd00::1"),
+                        "udp 8080 over IPv6")
+        self.assertDrop(eth(0x86dd) + ipv6(0, ext(17) + udp(1, 8080),
+                                            src="fd00::1"),
+                        "udp 8080 after a hop-by-hop header")
+        self.assertPass(eth(0x86dd) + ipv6(17, udp(1, 8081), src="fd00::1"),
+                        "udp 8081 over IPv6")
+
+    def test_odd_packets_pass(self):
+        self.assertPass(eth(0x0806) + b"\0" * 28, "ARP")
+        self.assertPass(eth(0x0800, [0x8100] * 3) + ipv4(17, udp(1, 8080)),
+                        "three VLAN tags")
+        self.assertPass(eth(0x0800) + ipv4(17, udp(1, 8080), ihl=4),
+                        "IPv4 header length 4")
+        bad_version = bytearray(eth(0x0800) + ipv4(17, udp(1, 8080)))
+        bad_version[14] = 0x65
+        self.assertPass(bytes(bad_version), "IP version 6 in an IPv4 frame")
+        self.assertPass(eth(0x0800) + ipv4(17, udp(1, 8080), frag=100),
+                        "later IPv4 fragment: no ports")
+        self.assertPass(eth(0x86dd) + ipv6(44, frag6(17, 10) + b"\0" * 16,
+                                            src="fd00::1"),
+                        "later IPv6 fragment: no ports")
+        self.assertPass(eth(0x86dd) + ipv6(0, ext(0) * 6 + ext(17) + udp(1, 8080),
+                                            src="fd00::1"),
+                        "extension chain past the walk limit")
+
+    def test_truncated_packets_pass(self):
+        """Every cut of a matching frame short of its L4 header passes."""
+        frames = {
+            "udp": eth(0x0800, [0x8100]) + ipv4(17, udp(1, 8080),
+                                                options=b"\x01" * 4),
+            "tcp": eth(0x0800) + ipv4(6, tcp_syn(1, 9000)),
+            "udp6": eth(0x86dd) + ipv6(60, ext(17) + udp(1, 8080),
+                                       src="fd00::1"),
+        }
+        ip_end = {"udp": 14, "tcp": 14 + 20, "udp6": 14 + 40}
+        for name, frame in frames.items():
+            l4_end = len(frame) - (8 if name != "tcp" else 0)
+            self.assertDrop(frame, name + " whole")
+            # The kernel's test run wants at least an Ethernet header.
+            for cut in range(14, l4_end):
+                self.assertPass(frame[:cut], "%s cut at %d" % (name, cut),
+                                tc_may_refuse=cut < ip_end[name])
+
+
+if __name__ == "__main__":
+    main()
