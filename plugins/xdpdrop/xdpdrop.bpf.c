@@ -74,6 +74,14 @@ XDPDROP_TRIE(dst4, struct xdpdrop_lpm4_key);
 XDPDROP_TRIE(src6, struct xdpdrop_lpm6_key);
 XDPDROP_TRIE(dst6, struct xdpdrop_lpm6_key);
 
+/* Where a drop event is built; also puts its type in the object's BTF. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpdrop_drop_event);
+} event_scratch SEC(".maps");
+
 BPFHOST_RINGBUF(events, 256 * 1024);
 BPFHOST_LOST_COUNTER(lost);
 
@@ -296,23 +304,27 @@ static __always_inline bool sample_allowed(void)
 static __always_inline void report(const struct pkt *p, int rule, __u32 len,
 				   __u32 ifindex, __u8 dir)
 {
-	struct xdpdrop_drop_event e = {};
+	struct xdpdrop_drop_event *e;
+	__u32 zero = 0;
 
 	if (!sample_allowed())
 		return;
-	bpfhost_header_init(&e.hdr, XDPDROP_EVENT_DROP);
-	e.rule = rule + 1;
-	e.ifindex = ifindex;
-	e.len = len;
-	e.sport = p->sport;
-	e.dport = p->dport;
-	e.direction = dir;
-	e.action = monitor ? XDPDROP_ACT_MONITOR : XDPDROP_ACT_DROP;
-	e.family = p->family == XDPDROP_FAM_IP4 ? 4 : 6;
-	e.proto = p->proto;
-	__builtin_memcpy(e.saddr, p->saddr, 16);
-	__builtin_memcpy(e.daddr, p->daddr, 16);
-	bpfhost_output(&events, &lost, &e, sizeof(e));
+	e = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (!e)
+		return;
+	bpfhost_header_init(&e->hdr, XDPDROP_EVENT_DROP);
+	e->rule = rule + 1;
+	e->ifindex = ifindex;
+	e->len = len;
+	e->sport = p->sport;
+	e->dport = p->dport;
+	e->direction = dir;
+	e->action = monitor ? XDPDROP_ACT_MONITOR : XDPDROP_ACT_DROP;
+	e->family = p->family == XDPDROP_FAM_IP4 ? 4 : 6;
+	e->proto = p->proto;
+	__builtin_memcpy(e->saddr, p->saddr, 16);
+	__builtin_memcpy(e->daddr, p->daddr, 16);
+	bpfhost_output(&events, &lost, e, sizeof(*e));
 }
 
 /* True when the packet is to be dropped. */

@@ -136,7 +136,7 @@ static const struct bpfhost_event_schema events[] = {
 		.size = sizeof(struct xdpdrop_summary_event),
 		.nfields = BPFHOST_ARRAY_SIZE(summary_fields),
 		.fields = summary_fields,
-		.btf_struct = "xdpdrop_summary_event",
+		.btf_struct = NULL,	/* made in user space */
 	},
 	[XDPDROP_EVENT_DROP] = {
 		.name = "drop",
