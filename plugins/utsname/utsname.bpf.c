@@ -63,6 +63,15 @@ PATH_FILTER(watched, struct utsname_path_key, 1024);
 BPFHOST_RINGBUF(events, 1 << 20);
 BPFHOST_LOST_COUNTER(lost);
 
+/*
+ * Records are built straight in the ring, so no map or signature names their
+ * types: these put them in the object's BTF, where the host checks the
+ * schemas against them.
+ */
+const struct utsname_open_event *const open_event_btf;
+const struct utsname_setname_event *const setname_event_btf;
+const struct utsname_enter_event *const enter_event_btf;
+
 static __always_inline __u32 current_tid(void)
 {
 	return (__u32)bpf_get_current_pid_tgid();
