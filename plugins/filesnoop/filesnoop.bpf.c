@@ -2,16 +2,19 @@
 /*
  * filesnoop, kernel side: every open(2), openat(2) and openat2(2).
  *
- * The enter tracepoint applies every filter that does not need the result
- * (pid, uid, comm, path) and remembers the arguments per thread; the exit
- * tracepoint adds the result, applies failed_only and sends one record.  An
- * open that a filter rejects never touches the ring buffer.
+ * The enter tracepoint applies the filters that do not need the result
+ * (pid, uid, comm) and remembers the arguments per thread; the exit
+ * tracepoint adds the result, resolves the path of the file actually opened
+ * (bpf/file_path.bpf.h), matches the path filter against it, applies
+ * failed_only and sends one record.  An open that a filter rejects never
+ * touches the ring buffer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpfhost/bpf_event.h>
 #include "path_filter.bpf.h"
+#include "file_path.bpf.h"
 #include "filesnoop.h"
 
 /* Filters, set by the user side before load so the verifier prunes them. */
@@ -21,10 +24,13 @@ const volatile __u32 targ_uid = 0;
 const volatile bool filter_comm = false;
 const volatile char targ_comm[FILESNOOP_COMM_LEN] = {};
 const volatile bool filter_path = false;
+/* Every path filter is exact: test the file's own name before any walk. */
+const volatile bool filter_names = false;
 const volatile bool failed_only = false;
 
 struct open_args {
 	const char *filename;
+	__s32 dirfd;
 	__u32 flags;
 	__u32 mode;
 	__u8 syscall;
@@ -38,13 +44,8 @@ struct {
 } pending SEC(".maps");
 
 PATH_FILTER(path_filter, struct filesnoop_path_key, 1024);
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct filesnoop_open_event);
-} event_scratch SEC(".maps");
+FILE_PATH_NAMES(path_names, 1024);
+FILE_PATH_EVENT_SCRATCH(event_scratch, struct filesnoop_open_event);
 
 BPFHOST_RINGBUF(events, 4 << 20);
 BPFHOST_LOST_COUNTER(lost);
@@ -63,8 +64,8 @@ static __always_inline bool comm_matches(void)
 	return true;
 }
 
-static __always_inline int trace_enter(const char *filename, __u32 flags,
-				       __u32 mode, __u8 syscall)
+static __always_inline int trace_enter(int dirfd, const char *filename,
+				       __u32 flags, __u32 mode, __u8 syscall)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
@@ -76,10 +77,9 @@ static __always_inline int trace_enter(const char *filename, __u32 flags,
 		return 0;
 	if (filter_comm && !comm_matches())
 		return 0;
-	if (filter_path && !path_filter_match(path_filter, filename))
-		return 0;
 
 	args.filename = filename;
+	args.dirfd = dirfd;
 	args.flags = flags;
 	args.mode = mode;
 	args.syscall = syscall;
@@ -90,18 +90,28 @@ static __always_inline int trace_enter(const char *filename, __u32 flags,
 static __always_inline int trace_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id, zero = 0;
+	__u32 tid = (__u32)id, zero = 0, len;
+	__typeof__(*event_scratch.value) *scratch;
+	struct file_path_filter flt = {
+		.trie = filter_path ? &path_filter : NULL,
+		.trie_key = &path_filter_key,
+		.key_size = sizeof(((struct filesnoop_path_key *)0)->path),
+		.names = filter_names ? &path_names : NULL,
+	};
 	struct filesnoop_open_event *e;
 	struct open_args *args;
-	long len;
 
 	args = bpf_map_lookup_elem(&pending, &tid);
 	if (!args)
 		return 0;
 	if (failed_only && ret >= 0)
 		goto cleanup;
-	e = bpf_map_lookup_elem(&event_scratch, &zero);
-	if (!e)
+	scratch = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (!scratch)
+		goto cleanup;
+	e = &scratch->event;
+	if (!file_path_resolve(&e->paths, &flt, ret, args->dirfd,
+			       args->filename, &len))
 		goto cleanup;
 
 	bpfhost_header_init(&e->hdr, FILESNOOP_EVENT_OPEN);
@@ -114,15 +124,9 @@ static __always_inline int trace_exit(long ret)
 	e->mode = args->mode;
 	e->syscall = args->syscall;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	len = bpf_probe_read_user_str(e->path, sizeof(e->path), args->filename);
-	if (len <= 0) {
-		e->path[0] = '\0';
-		len = 1;
-	}
-	if (len > FILESNOOP_PATH_LEN)
-		len = FILESNOOP_PATH_LEN;
 	bpfhost_output(&events, &lost, e,
-		       offsetof(struct filesnoop_open_event, path) + len);
+		       offsetof(struct filesnoop_open_event, paths.path) +
+			       len + 1);
 cleanup:
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
@@ -131,15 +135,15 @@ cleanup:
 SEC("tp/syscalls/sys_enter_open")
 int enter_open(struct trace_event_raw_sys_enter *ctx)
 {
-	return trace_enter((const char *)ctx->args[0], ctx->args[1],
+	return trace_enter(AT_FDCWD, (const char *)ctx->args[0], ctx->args[1],
 			   ctx->args[2], FILESNOOP_SYS_OPEN);
 }
 
 SEC("tp/syscalls/sys_enter_openat")
 int enter_openat(struct trace_event_raw_sys_enter *ctx)
 {
-	return trace_enter((const char *)ctx->args[1], ctx->args[2],
-			   ctx->args[3], FILESNOOP_SYS_OPENAT);
+	return trace_enter(ctx->args[0], (const char *)ctx->args[1],
+			   ctx->args[2], ctx->args[3], FILESNOOP_SYS_OPENAT);
 }
 
 SEC("tp/syscalls/sys_enter_openat2")
@@ -148,8 +152,8 @@ int enter_openat2(struct trace_event_raw_sys_enter *ctx)
 	struct open_how how = {};
 
 	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
-	return trace_enter((const char *)ctx->args[1], how.flags, how.mode,
-			   FILESNOOP_SYS_OPENAT2);
+	return trace_enter(ctx->args[0], (const char *)ctx->args[1], how.flags,
+			   how.mode, FILESNOOP_SYS_OPENAT2);
 }
 
 SEC("tp/syscalls/sys_exit_open")

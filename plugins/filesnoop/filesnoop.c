@@ -23,10 +23,10 @@ struct filesnoop {
 static const struct bpfhost_option options[] = {
 	{ .name = "path", .type = BPFHOST_OPT_STRING, .flags = BPFHOST_OPT_MULTI,
 	  .min = 1, .max = FILESNOOP_FILTER_LEN - 2,
-	  .help = "report only opens of this exact path" },
+	  .help = "report only opens of this exact absolute path, as resolved" },
 	{ .name = "prefix", .type = BPFHOST_OPT_STRING, .flags = BPFHOST_OPT_MULTI,
 	  .min = 1, .max = FILESNOOP_FILTER_LEN - 1,
-	  .help = "report only opens of paths starting with this" },
+	  .help = "report only opens whose resolved path starts with this" },
 	{ .name = "pid", .type = BPFHOST_OPT_INT, .min = 1, .max = 4194304,
 	  .help = "report only this process id" },
 	{ .name = "uid", .type = BPFHOST_OPT_INT, .min = 0, .max = 4294967294,
@@ -96,8 +96,7 @@ static const struct bpfhost_field open_fields[] = {
 	{ .name = "syscall", .type = BPFHOST_FIELD_UINT,
 	  .display = BPFHOST_DISPLAY_ENUM, .value_names = syscall_names,
 	  .flags = BPFHOST_FIELD_NO_TEXT, OPEN_FIELD(syscall) },
-	{ .name = "path", .header = "PATH", .type = BPFHOST_FIELD_STR,
-	  OPEN_FIELD(path) },
+	BPFHOST_FILE_PATH_FIELDS(struct filesnoop_open_event, paths),
 };
 
 static const struct bpfhost_event_schema events[] = {
@@ -153,26 +152,34 @@ static int filesnoop_open(const struct bpfhost_host_api *host,
 	set_comm_filter(fs);
 	ro->filter_path = host->opt_count(ctx, "path") ||
 			  host->opt_count(ctx, "prefix");
+	ro->filter_names = ro->filter_path && !host->opt_count(ctx, "prefix");
 	ro->failed_only = host->opt_bool(ctx, "failed_only");
 	*state = fs;
 	return 0;
 }
 
-/* An exact path keeps its NUL in the key; a prefix does not. */
+/*
+ * An exact path keeps its NUL in the key; a prefix does not.  An exact
+ * path's last name also goes in the set the kernel tests first.
+ */
 static int add_path_filters(struct filesnoop *fs, const char *opt, bool exact)
 {
 	int map_fd = bpf_map__fd(fs->skel->maps.path_filter);
+	int names_fd = bpf_map__fd(fs->skel->maps.path_names);
 	unsigned int i, n = fs->host->opt_count(fs->ctx, opt);
 	__u8 one = 1;
 
 	for (i = 0; i < n; i++) {
 		const char *path = fs->host->opt_str(fs->ctx, opt, i);
+		struct bpfhost_name_key name = bpfhost_name_key_of(path);
 		struct filesnoop_path_key key = {};
 		size_t len = strlen(path) + (exact ? 1 : 0);
 
 		memcpy(key.path, path, len);
 		key.prefixlen = len * 8;
-		if (bpf_map_update_elem(map_fd, &key, &one, BPF_ANY)) {
+		if (bpf_map_update_elem(map_fd, &key, &one, BPF_ANY) ||
+		    (exact &&
+		     bpf_map_update_elem(names_fd, &name, &one, BPF_ANY))) {
 			int err = -errno;
 
 			fs->host->log(fs->ctx, BPFHOST_LOG_ERROR,

@@ -4,9 +4,9 @@
 #define FILESNOOP_H
 
 #include <bpfhost/event.h>
+#include <bpfhost/file_path.h>
 
 #define FILESNOOP_COMM_LEN 16
-#define FILESNOOP_PATH_LEN 4096		/* PATH_MAX, NUL included */
 /* Path filters live in an LPM trie keyed by bytes; 256 is its key limit. */
 #define FILESNOOP_FILTER_LEN 256
 
@@ -20,7 +20,7 @@ enum filesnoop_syscall {
 	FILESNOOP_SYS_OPENAT2,
 };
 
-/* Sent cut after the path's NUL: path is the trailing field. */
+/* Sent cut after the NUL of paths.path, the trailing field. */
 struct filesnoop_open_event {
 	struct bpfhost_event_header hdr;
 	__u32 pid;
@@ -33,7 +33,7 @@ struct filesnoop_open_event {
 	__u8 syscall;		/* enum filesnoop_syscall */
 	__u8 pad[3];
 	char comm[FILESNOOP_COMM_LEN];
-	char path[FILESNOOP_PATH_LEN];
+	struct bpfhost_file_paths paths;
 };
 
 /* Key of the path filter trie: prefixlen in bits, then the path bytes. */

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The paths of an opened file, shared by the BPF side (bpf/file_path.bpf.h
+ * fills them) and the user side (schema fields, filter keys).  A plugin puts
+ * a struct bpfhost_file_paths last in its event struct, sends the record
+ * cut after the NUL of path, and drops BPFHOST_FILE_PATH_FIELDS() into its
+ * field table, so every plugin names these fields the same way:
+ *
+ *	path		the file actually opened, absolute, as the process sees
+ *			it (its root, its mount namespace): the text PATH column
+ *	path_arg	the name as the program passed it
+ *	path_host	the same file from the root of the mount namespace, when
+ *			that differs from path (a chrooted process); else ""
+ *	path_truncated	a path above was cut at a bound: it then keeps its end
+ *			and has no leading '/'
+ *
+ * A failed open has no file: path is path_arg made absolute against the cwd
+ * or the dirfd, not normalized ("..", symlinks stay as written).
+ */
+#ifndef BPFHOST_FILE_PATH_H
+#define BPFHOST_FILE_PATH_H
+
+#include <bpfhost/event.h>
+
+#define BPFHOST_PATH_LEN 4096		/* PATH_MAX, NUL included */
+#define BPFHOST_NAME_HEAD_LEN 28
+
+struct bpfhost_file_paths {
+	__u8 truncated;
+	__u8 pad[7];
+	char path_arg[BPFHOST_PATH_LEN];
+	char path_host[BPFHOST_PATH_LEN];
+	char path[BPFHOST_PATH_LEN];	/* last: a record is cut after it */
+};
+
+/*
+ * Key of the set of basenames of exact path filters, tested before any
+ * walk: the name's length and its first bytes, NUL-padded.  Two names may
+ * share a key; the full path is matched after the walk.
+ */
+struct bpfhost_name_key {
+	__u32 len;
+	char head[BPFHOST_NAME_HEAD_LEN];
+};
+
+#ifndef __bpf__
+#include <string.h>
+
+/* The key of the last name in path ("hosts" for "/etc/hosts"). */
+static inline struct bpfhost_name_key bpfhost_name_key_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	struct bpfhost_name_key key = { .len = (__u32)strlen(name) };
+
+	strncpy(key.head, name, sizeof(key.head) - 1);
+	return key;
+}
+
+#define BPFHOST_FILE_PATH_FIELD_AT(ev, member, sub)                            \
+	BPFHOST_FIELD_AT(ev, member.sub)
+
+/* Needs <bpfhost/plugin.h>.  Text shows path only. */
+#define BPFHOST_FILE_PATH_FIELDS(ev, member)                                   \
+	{ .name = "path", .header = "PATH", .type = BPFHOST_FIELD_STR,         \
+	  BPFHOST_FILE_PATH_FIELD_AT(ev, member, path) },                      \
+	{ .name = "path_arg", .type = BPFHOST_FIELD_STR,                       \
+	  .flags = BPFHOST_FIELD_NO_TEXT,                                      \
+	  BPFHOST_FILE_PATH_FIELD_AT(ev, member, path_arg) },                  \
+	{ .name = "path_host", .type = BPFHOST_FIELD_STR,                      \
+	  .flags = BPFHOST_FIELD_NO_TEXT,                                      \
+	  BPFHOST_FILE_PATH_FIELD_AT(ev, member, path_host) },                 \
+	{ .name = "path_truncated", .type = BPFHOST_FIELD_BOOL,                \
+	  BPFHOST_FILE_PATH_FIELD_AT(ev, member, truncated) }
+#endif /* !__bpf__ */
+
+#endif /* BPFHOST_FILE_PATH_H */
