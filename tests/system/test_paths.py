@@ -1,0 +1,201 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""filesnoop reports the path of the file actually opened, and its path
+filters match that path in the kernel.
+
+Each case runs a child that opens, in its own way, a file called "target"
+and its neighbour "other" in a temporary directory, under a filter on the
+canonical path of "target": the child's record of target must come out
+with that path and the name as the child passed it, and nothing of other.
+Records are matched on the child's pid; bind and tmpfs mounts live in the
+child's own mount namespace (unshare -m), so nothing leaks.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bpfhost_test import Bpfhost, need_root  # noqa: E402
+
+# Deeper than the resolver's bound (FILE_PATH_MAX_DEPTH, 128 names).
+DEEP_LEVELS = 150
+
+CHILD_PRELUDE = """\
+import os, subprocess, sys
+def mount(*args):
+    subprocess.run(["mount", *args], check=True)
+def try_open(name, dir_fd=None):
+    try:
+        os.close(os.open(name, os.O_RDONLY, dir_fd=dir_fd))
+    except OSError:
+        pass
+"""
+
+
+class PathsTest(unittest.TestCase):
+    def setUp(self):
+        need_root(self)
+        self.tmp = tempfile.TemporaryDirectory(prefix="paths-test-")
+        # The canonical path: the temporary directory may sit behind a link.
+        self.dir = os.path.realpath(self.tmp.name)
+        self.sub = os.path.join(self.dir, "sub")
+        os.mkdir(self.sub)
+        for name in ("target", "other"):
+            with open(os.path.join(self.sub, name), "w") as f:
+                f.write("x")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_child(self, filters, setup, opens, wrap=()):
+        """Run bpfhost with filters [(key, value)] while a child runs setup
+        (before tracing starts), then opens; returns the child's records."""
+        script = CHILD_PRELUDE + textwrap.dedent(setup) + \
+            "print('ready', flush=True)\nsys.stdin.readline()\n" + \
+            textwrap.dedent(opens)
+        child = subprocess.Popen([*wrap, sys.executable, "-c", script],
+                                 cwd=self.dir, stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE)
+        # The setup's own opens stay out of the trace.
+        self.assertEqual(child.stdout.readline(), b"ready\n")
+        args = ["-p", "filesnoop", "-F", "json"]
+        for key, value in filters:
+            args += ["-o", "filesnoop.%s=%s" % (key, value)]
+        try:
+            with Bpfhost(*args) as host:
+                child.stdin.write(b"go\n")
+                child.stdin.close()
+                self.assertEqual(child.wait(60), 0)
+                self.assertEqual(host.stop(), 0, host.stderr())
+                return host.records(pid=child.pid)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+            child.stdout.close()
+
+    def assert_target(self, recs, path, path_arg, path_host=""):
+        self.assertEqual(len(recs), 1, recs)
+        rec = recs[0]
+        self.assertEqual(rec["path"], path)
+        self.assertEqual(rec["path_arg"], path_arg)
+        self.assertEqual(rec["path_host"], path_host)
+        self.assertIs(rec["path_truncated"], False)
+        self.assertIsNone(rec["error"])
+
+    def exact(self, path):
+        return [("path", path)]
+
+    def test_cwd_relative(self):
+        target = os.path.join(self.sub, "target")
+        recs = self.run_child(self.exact(target), "os.chdir('sub')\n",
+                              "try_open('target'); try_open('other')\n")
+        self.assert_target(recs, target, "target")
+
+    def test_openat_dirfd(self):
+        target = os.path.join(self.sub, "target")
+        recs = self.run_child(
+            self.exact(target),
+            "d = os.open('sub', os.O_RDONLY | os.O_DIRECTORY)\n",
+            "try_open('target', d); try_open('other', d)\n")
+        self.assert_target(recs, target, "target")
+
+    def test_dot_dot(self):
+        target = os.path.join(self.sub, "target")
+        os.mkdir(os.path.join(self.sub, "down"))
+        name = self.sub + "/down/../target"
+        recs = self.run_child(self.exact(target), "",
+                              "try_open(%r); try_open(%r)\n" %
+                              (name, self.sub + "/down/../other"))
+        self.assert_target(recs, target, name)
+
+    def test_symlink(self):
+        target = os.path.join(self.sub, "target")
+        os.symlink("sub/target", os.path.join(self.dir, "link"))
+        os.symlink("sub/other", os.path.join(self.dir, "link2"))
+        recs = self.run_child(self.exact(target), "",
+                              "try_open('link'); try_open('link2')\n")
+        self.assert_target(recs, target, "link")
+
+    def test_bind_mount(self):
+        # The file is reported at the path it was reached through: the
+        # bind mount's, as /proc/PID/fd and realpath(3) show it.
+        bound = os.path.join(self.dir, "bound")
+        os.mkdir(bound)
+        target = os.path.join(bound, "target")
+        recs = self.run_child(
+            self.exact(target),
+            "mount('--bind', 'sub', 'bound')\nos.chdir('bound')\n",
+            "try_open('target'); try_open('other')\n"
+            "try_open(%r)\n" % os.path.join(self.sub, "target"),
+            wrap=("unshare", "-m", "--propagation", "private"))
+        self.assert_target(recs, target, "target")
+
+    def test_tmpfs_in_new_mount_namespace(self):
+        mnt = os.path.join(self.dir, "mnt")
+        os.mkdir(mnt)
+        target = os.path.join(mnt, "target")
+        recs = self.run_child(
+            self.exact(target),
+            "mount('-t', 'tmpfs', 'paths-test', 'mnt')\n"
+            "for n in ('target', 'other'):\n"
+            "    open(os.path.join('mnt', n), 'w').close()\n",
+            "try_open('mnt/target'); try_open(%r)\n" %
+            os.path.join(mnt, "other"),
+            wrap=("unshare", "-m", "--propagation", "private"))
+        self.assert_target(recs, target, "mnt/target")
+        # Nothing of the tmpfs is left on the host.
+        self.assertEqual(os.listdir(mnt), [])
+
+    def test_chroot(self):
+        # The process sees /sub/target; the namespace view goes with it.
+        target = os.path.join(self.sub, "target")
+        recs = self.run_child(self.exact("/sub/target"),
+                              "os.chroot('.')\nos.chdir('/')\n",
+                              "try_open('sub/target'); try_open('/sub/other')\n")
+        self.assert_target(recs, "/sub/target", "sub/target", target)
+
+    def test_failed_open_joined_to_cwd(self):
+        # No file, so no walk: the name is joined to the cwd as written,
+        # ".." included, and the filter sees that string.
+        missing = os.path.join(self.sub, "missing")
+        recs = self.run_child([("prefix", self.sub + "/")],
+                              "os.chdir('sub')\n",
+                              "try_open('missing'); try_open('/sub/x')\n"
+                              "try_open('../nothere')\n")
+        self.assertEqual([(r["path"], r["path_arg"], r["error"])
+                          for r in recs],
+                         [(missing, "missing", "ENOENT"),
+                          (self.sub + "/../nothere", "../nothere",
+                           "ENOENT")])
+
+    def test_deep_path_is_marked_truncated(self):
+        deep = os.path.join(self.dir, "deep")
+        os.mkdir(deep)
+        os.chdir(deep)
+        try:
+            for _ in range(DEEP_LEVELS):
+                os.mkdir("d")
+                os.chdir("d")
+            with open("target", "w"):
+                pass
+        finally:
+            os.chdir("/")
+        setup = "os.chdir('deep')\n" + \
+            "for _ in range(%d): os.chdir('d')\n" % DEEP_LEVELS
+        recs = self.run_child([("prefix", deep + "/")], setup,
+                              "try_open('target'); try_open(%r)\n" %
+                              os.path.join(self.sub, "other"))
+        self.assertEqual(len(recs), 1, recs)
+        rec = recs[0]
+        self.assertIs(rec["path_truncated"], True)
+        # The end that names the file is kept, without a leading '/'.
+        self.assertFalse(rec["path"].startswith("/"), rec["path"])
+        self.assertTrue(rec["path"].endswith("d/d/d/target"), rec["path"])
+        self.assertEqual(rec["path_arg"], "target")
+
+
+if __name__ == "__main__":
+    unittest.main()
