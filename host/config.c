@@ -143,8 +143,10 @@ int config_load(struct config *cfg, const char *path)
 	/*
 	 * Debian's inih reads into a 200-byte line and joins an indented line
 	 * to the value above it: let a line hold a 4096-byte path, and an
-	 * indented key be a key.
+	 * indented key be a key.  Stop at the first mistake: the lines after
+	 * it are read wrongly ("[sect" leaves the keys below outside any).
 	 */
+	ini_stop_on_first_error = true;
 	ini_allow_multiline = false;
 	ini_use_stack = false;
 	ini_allow_realloc = true;

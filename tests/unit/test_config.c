@@ -199,6 +199,12 @@ static void test_syntax_error_line(void)
 	CHECK(strstr(msg, at(2)) != NULL);
 	config_free(&cfg);
 
+	/* An unclosed header: that line, not the keys below it. */
+	CHECK(load(&cfg, "[a\nx = 1\n", &msg) == -EINVAL);
+	CHECK(count_lines(msg) == 1);
+	CHECK(strstr(msg, at(1)) != NULL);
+	config_free(&cfg);
+
 	/* Two mistakes: the first is the one reported. */
 	CHECK(load(&cfg, "[a]\nbad one\nbad two\n", &msg) == -EINVAL);
 	CHECK(count_lines(msg) == 1);
