@@ -16,6 +16,7 @@
 #include <bpfhost/bpf_event.h>
 #include <bpfhost/task_context.bpf.h>
 #include "path_filter.bpf.h"
+#include "file_path.bpf.h"
 #include "utsname.h"
 
 #define CLONE_NEWUTS 0x04000000	/* uapi/linux/sched.h: not in BTF */
@@ -24,12 +25,20 @@
 const volatile __u32 host_uts_ns = 0;	/* inode of /proc/1/ns/uts */
 const volatile bool containers_only = false;
 
-/* Pending opens of watched paths: the user's path pointer, per thread. */
+/*
+ * Pending opens, per thread: what the exit needs to resolve the path that
+ * the watched paths are matched against.
+ */
+struct open_args {
+	const char *filename;
+	__s32 dirfd;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);
 	__type(key, __u32);
-	__type(value, const char *);
+	__type(value, struct open_args);
 } open_pending SEC(".maps");
 
 struct setname_args {
@@ -59,6 +68,8 @@ struct {
 } enter_pending SEC(".maps");
 
 PATH_FILTER(watched, struct utsname_path_key, 1024);
+FILE_PATH_NAMES(watched_names, 1024);
+FILE_PATH_EVENT_SCRATCH(open_scratch, struct utsname_open_event);
 
 BPFHOST_RINGBUF(events, 1 << 20);
 BPFHOST_LOST_COUNTER(lost);
@@ -104,38 +115,48 @@ static __always_inline __s32 errno_of(long ret)
 
 /* ---- opens of watched paths ------------------------------------------- */
 
-static __always_inline int open_enter(const char *filename)
+static __always_inline int open_enter(int dirfd, const char *filename)
 {
+	struct open_args args = { .filename = filename, .dirfd = dirfd };
 	__u32 tid = current_tid();
 
 	if (skip_host(current_uts()))
 		return 0;
-	if (!path_filter_match(watched, filename))
-		return 0;
-	bpf_map_update_elem(&open_pending, &tid, &filename, BPF_ANY);
+	bpf_map_update_elem(&open_pending, &tid, &args, BPF_ANY);
 	return 0;
 }
 
+/* The watched paths are matched against the path of the file opened. */
 static __always_inline int open_exit(long ret)
 {
-	__u32 tid = current_tid();
+	struct file_path_filter flt = {
+		.trie = &watched,
+		.trie_key = &watched_key,
+		.key_size = sizeof(((struct utsname_path_key *)0)->path),
+		.names = &watched_names,
+	};
+	__typeof__(*open_scratch.value) *scratch;
+	__u32 tid = current_tid(), zero = 0, len;
 	struct utsname_open_event *e;
-	const char **filename;
+	struct open_args *args;
 
-	filename = bpf_map_lookup_elem(&open_pending, &tid);
-	if (!filename)
+	args = bpf_map_lookup_elem(&open_pending, &tid);
+	if (!args)
 		return 0;
-	e = reserve(sizeof(*e));
-	if (!e)
+	scratch = bpf_map_lookup_elem(&open_scratch, &zero);
+	if (!scratch)
+		goto cleanup;
+	e = &scratch->event;
+	if (!file_path_resolve(&e->paths, &flt, ret, args->dirfd,
+			       args->filename, &len))
 		goto cleanup;
 	bpfhost_header_init(&e->hdr, UTSNAME_EVENT_OPEN);
 	bpfhost_task_context_fill(&e->task);
 	e->err = errno_of(ret);
 	e->host_uts = e->task.uts_ns == host_uts_ns;
-	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	if (bpf_probe_read_user_str(e->path, sizeof(e->path), *filename) <= 0)
-		e->path[0] = '\0';
-	bpfhost_submit(&events, e);
+	bpfhost_output(&events, &lost, e,
+		       offsetof(struct utsname_open_event, paths.path) +
+			       len + 1);
 cleanup:
 	bpf_map_delete_elem(&open_pending, &tid);
 	return 0;
@@ -144,19 +165,19 @@ cleanup:
 SEC("tp/syscalls/sys_enter_open")
 int enter_open(struct trace_event_raw_sys_enter *ctx)
 {
-	return open_enter((const char *)ctx->args[0]);
+	return open_enter(AT_FDCWD, (const char *)ctx->args[0]);
 }
 
 SEC("tp/syscalls/sys_enter_openat")
 int enter_openat(struct trace_event_raw_sys_enter *ctx)
 {
-	return open_enter((const char *)ctx->args[1]);
+	return open_enter(ctx->args[0], (const char *)ctx->args[1]);
 }
 
 SEC("tp/syscalls/sys_enter_openat2")
 int enter_openat2(struct trace_event_raw_sys_enter *ctx)
 {
-	return open_enter((const char *)ctx->args[1]);
+	return open_enter(ctx->args[0], (const char *)ctx->args[1]);
 }
 
 SEC("tp/syscalls/sys_exit_open")

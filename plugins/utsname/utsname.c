@@ -32,7 +32,7 @@ struct utsname {
 static const struct bpfhost_option options[] = {
 	{ .name = "path", .type = BPFHOST_OPT_STRING, .flags = BPFHOST_OPT_MULTI,
 	  .def = "/etc/hosts", .min = 1, .max = UTSNAME_PATH_LEN - 2,
-	  .help = "report opens of this exact path, as the program names it" },
+	  .help = "report opens of this exact absolute path, as resolved" },
 	{ .name = "containers_only", .type = BPFHOST_OPT_BOOL, .def = "no",
 	  .help = "leave out opens and name changes in the host's UTS namespace" },
 };
@@ -56,8 +56,7 @@ static const struct bpfhost_field open_fields[] = {
 	  .width = -6, OPEN_FIELD(host_uts) },
 	{ .name = "error", .type = BPFHOST_FIELD_INT,
 	  .display = BPFHOST_DISPLAY_ERRNO, OPEN_FIELD(err) },
-	{ .name = "path", .header = "PATH", .type = BPFHOST_FIELD_STR,
-	  OPEN_FIELD(path) },
+	BPFHOST_FILE_PATH_FIELDS(struct utsname_open_event, paths),
 };
 
 static const struct bpfhost_field setname_fields[] = {
@@ -159,21 +158,28 @@ static int utsname_open(const struct bpfhost_host_api *host,
 	return 0;
 }
 
-/* Exact paths: the trie key keeps the NUL, so no longer path matches. */
+/*
+ * Exact paths: the trie key keeps the NUL, so no longer path matches.  The
+ * kernel matches them against the resolved path of the file opened.
+ */
 static int add_watched_paths(struct utsname *u)
 {
 	int map_fd = bpf_map__fd(u->skel->maps.watched);
+	int names_fd = bpf_map__fd(u->skel->maps.watched_names);
 	unsigned int i, n = u->host->opt_count(u->ctx, "path");
 	__u8 one = 1;
 
 	for (i = 0; i < n; i++) {
 		const char *path = u->host->opt_str(u->ctx, "path", i);
+		struct bpfhost_name_key name = bpfhost_name_key_of(path);
 		struct utsname_path_key key = {};
 		size_t len = strlen(path) + 1;
 
 		memcpy(key.path, path, len);
 		key.prefixlen = len * 8;
-		if (bpf_map_update_elem(map_fd, &key, &one, BPF_ANY)) {
+		/* The basename goes in the set the kernel tests first. */
+		if (bpf_map_update_elem(map_fd, &key, &one, BPF_ANY) ||
+		    bpf_map_update_elem(names_fd, &name, &one, BPF_ANY)) {
 			int err = -errno;
 
 			u->host->log(u->ctx, BPFHOST_LOG_ERROR,

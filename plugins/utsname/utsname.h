@@ -4,6 +4,7 @@
 #define UTSNAME_H
 
 #include <bpfhost/event.h>
+#include <bpfhost/file_path.h>
 #include <bpfhost/task_context.h>
 
 /* Watched paths live in an LPM trie keyed by bytes; 256 is its key limit. */
@@ -24,14 +25,17 @@ enum utsname_syscall {
 	UTSNAME_SYS_SETNS,
 };
 
-/* A watched path was opened (or an open of it failed). */
+/*
+ * A watched path was opened (or an open of it failed).  Sent cut after the
+ * NUL of paths.path, the trailing field.
+ */
 struct utsname_open_event {
 	struct bpfhost_event_header hdr;
 	struct bpfhost_task_context task;
 	__s32 err;		/* positive errno, 0 on success */
 	__u8 host_uts;		/* the opener is in the host UTS namespace */
 	__u8 pad[3];
-	char path[UTSNAME_PATH_LEN];
+	struct bpfhost_file_paths paths;
 };
 
 /* sethostname(2) or setdomainname(2), done or refused. */
