@@ -176,7 +176,7 @@ void field_value(const struct bpfhost_field *f, const void *record,
 	size_t avail = size > f->offset ? size - f->offset : 0;
 	char addr[INET6_ADDRSTRLEN];
 	const char *errname;
-	int64_t errnum;
+	uint64_t errnum;
 
 	if (avail > f->size)
 		avail = f->size;
@@ -227,12 +227,13 @@ void field_value(const struct bpfhost_field *f, const void *record,
 			return;
 		}
 		/* Accept -ENOENT as well as ENOENT. */
-		errnum = v->kind == VALUE_INT && v->i < 0 ? -v->i : v->i;
+		errnum = v->kind == VALUE_INT && v->i < 0 ? 0 - (uint64_t)v->i :
+							     v->u;
 		errname = errnum < 4096 ? strerrorname_np((int)errnum) : NULL;
 		if (errname)
 			sb_puts(scratch, errname);
 		else
-			sb_printf(scratch, "errno %" PRId64, errnum);
+			sb_printf(scratch, "errno %" PRIu64, errnum);
 		goto word;
 	case BPFHOST_DISPLAY_FLAGS:
 	case BPFHOST_DISPLAY_ENUM:

@@ -319,6 +319,48 @@ static void test_text_event_column(void)
 		  "03:48:17.123456 demo.tick      7\n");
 }
 
+struct wide_event {
+	struct bpfhost_event_header hdr;
+	__s64 err;
+	__u64 uerr;
+};
+
+static const struct bpfhost_field wide_fields[] = {
+	{ .name = "err", .type = BPFHOST_FIELD_INT,
+	  .display = BPFHOST_DISPLAY_ERRNO,
+	  BPFHOST_FIELD_AT(struct wide_event, err) },
+	{ .name = "uerr", .type = BPFHOST_FIELD_UINT,
+	  .display = BPFHOST_DISPLAY_ERRNO,
+	  BPFHOST_FIELD_AT(struct wide_event, uerr) },
+};
+
+static const struct bpfhost_event_schema wide_schema = {
+	.name = "wide", .size = sizeof(struct wide_event), .nfields = 2,
+	.fields = wide_fields,
+};
+
+/* A plugin's numbers are not trusted either: extremes render, no UB. */
+static void test_errno_extremes(void)
+{
+	struct event_type wide = { .plugin = "demo", .schema = &wide_schema,
+				   .qname = "demo.wide" };
+	struct wide_event e = { .err = INT64_MIN, .uerr = UINT64_MAX };
+	const char *json;
+
+	use_types((const struct event_type *[]){ &wide }, 1);
+	json = render(&json_formatter, &wide, &e, sizeof(e), T0);
+	CHECK(json_valid(json, sb.len));
+	CHECK(strstr(json, "\"err\":\"errno 9223372036854775808\","
+			   "\"uerr\":\"errno 18446744073709551615\"") != NULL);
+	e.err = -2;
+	e.uerr = 13;
+	json = render(&json_formatter, &wide, &e, sizeof(e), T0);
+	CHECK(strstr(json, "\"err\":\"ENOENT\",\"uerr\":\"EACCES\"") != NULL);
+	e.err = 5000;
+	json = render(&json_formatter, &wide, &e, sizeof(e), T0);
+	CHECK(strstr(json, "\"err\":\"errno 5000\"") != NULL);
+}
+
 /* -F and [output] format choose the formatter; a bad one is one line. */
 static void test_format_choice(void)
 {
@@ -368,6 +410,7 @@ int main(void)
 	RUN(test_json_hostile_strings);
 	RUN(test_text_header_and_columns);
 	RUN(test_text_event_column);
+	RUN(test_errno_extremes);
 	RUN(test_format_choice);
 	sb_free(&sb);
 	sb_free(&out.scratch);
