@@ -253,15 +253,19 @@ void pipeline_io(void *ptr, uint32_t events)
 static void report_drops(struct pipeline *pipe, struct output *out,
 			 uint64_t now)
 {
-	uint64_t dropped = out->sink.dropped + out->errors;
+	uint64_t dropped = out->sink.dropped + out->errors, lost;
 
 	if (dropped == out->reported_drops || now < out->next_loss_ns)
 		return;
-	host_event_loss(pipe, out->name, HOST_LOSS_OUTPUT,
-			dropped - out->reported_drops, dropped);
-	/* Not counting the loss record itself, if this output dropped it. */
-	out->reported_drops = out->sink.dropped + out->errors;
+	/*
+	 * If this output drops the record too, the next one counts it: while
+	 * a collector is away, one record a second, and the first to arrive
+	 * after it is back carries the total.
+	 */
+	lost = dropped - out->reported_drops;
+	out->reported_drops = dropped;
 	out->next_loss_ns = now + LOSS_RECORD_INTERVAL_NS;
+	host_event_loss(pipe, out->name, HOST_LOSS_OUTPUT, lost, dropped);
 }
 
 void pipeline_tick(struct pipeline *pipe, uint64_t now)
