@@ -12,12 +12,11 @@ import re
 import struct
 import subprocess
 import sys
+import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bpfhost_test import Bpfhost, main, need_root  # noqa: E402
-
-import unittest  # noqa: E402
 
 CLONE_NEWUTS = 0x04000000
 SIGCHLD = 17
@@ -115,6 +114,22 @@ class UtsnameTest(unittest.TestCase):
         # Only the UTS namespace is new.
         for kind in ("mnt", "pid", "net"):
             self.assertEqual(rec[kind + "_ns"], ns_inode(kind), kind)
+
+    def test_pid_namespace(self):
+        """pid_ns is the namespace of the task's own pid; pids are global."""
+        name = unique("pidns")
+        with self.run_json() as bh:
+            p = subprocess.run(
+                ["unshare", "--uts", "--pid", "--fork", "sh", "-c",
+                 'hostname "$1"; stat -L -c %i /proc/self/ns/pid; '
+                 'exec cat /etc/hosts >/dev/null', "sh", name],
+                stdout=subprocess.PIPE, check=True, timeout=30)
+            self.assertEqual(bh.stop(), 0)
+            rec = self.one(bh, event="open", nodename=name)
+        self.assertEqual(rec["pid_ns"], int(p.stdout))
+        self.assertNotEqual(rec["pid_ns"], ns_inode("pid"))
+        # Inside, cat is pid 1; the record has its pid on the host.
+        self.assertNotEqual(rec["pid"], 1)
 
     def test_ppid_and_cgroup_from_host(self):
         """An open in the host namespace: host_uts, ppid, cgroup id."""
