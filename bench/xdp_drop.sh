@@ -17,6 +17,8 @@
 # of the anchor (ROUNDS, WINDOW, PROTOS, CASES, ...) passes through.
 # Last line: KEY=value: the anchor's figures, then ratios
 #   XDPDROP_VS_<CASE>_<PROTO> = bpfhost pps / that case's pps (median)
+#   XDPDROP_NS_VS_<CASE>_<PROTO> = bpfhost DUT ns/packet / that case's; on a
+#     shared VM whose DUT core is not saturated, the steadier figure
 #   TESTRUN_XDPDROP_VS_XDPFILTER_DROP / _PASS = ns ratio (lower is better)
 # Never gates CI.
 set -u
@@ -33,6 +35,9 @@ die() { echo "xdp_drop: $*" >&2; exit 1; }
 [ -x "$BPFHOST" ] || die "no $BPFHOST: run 'meson setup $BUILD_DIR --buildtype=release && ninja -C $BUILD_DIR' first (or set BPFHOST)"
 [ -f "$PLUGIN_DIR/xdpdrop.so" ] || die "no $PLUGIN_DIR/xdpdrop.so (set PLUGIN_DIR)"
 [ -f "$ANCHOR" ] || die "no reference script $ANCHOR (set ANCHOR)"
+
+# xdp-filter keeps its state in bpffs.
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || die "cannot mount bpffs on /sys/fs/bpf"
 
 T=$(mktemp -d /tmp/bh_xdpdrop.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -85,6 +90,11 @@ for proto in ("UDP", "TCP"):
         other = num("%s_%s_PPS" % (case, proto))
         if bh and other:
             out.append("XDPDROP_VS_%s_%s=%.2f" % (case, proto, bh / other))
+        bh_ns = num("BPFHOST_%s_NS_PER_PKT" % proto)
+        other_ns = num("%s_%s_NS_PER_PKT" % (case, proto))
+        if bh_ns and other_ns:
+            out.append("XDPDROP_NS_VS_%s_%s=%.2f" % (case, proto,
+                                                      bh_ns / other_ns))
 for what in ("DROP", "PASS"):
     bh, xf = num("TESTRUN_BPFHOST_%s_NS" % what), num("TESTRUN_XDPFILTER_%s_NS" % what)
     if bh and xf:
