@@ -56,7 +56,7 @@ class VethPair:
     A4, B4 = "10.201.0.1", "10.201.0.2"
 
     def __init__(self):
-        tag = "%d%d" % (os.getpid() % 100000, next(_serial))
+        tag = "%d-%d" % (os.getpid() % 100000, next(_serial))
         self.ns_a, self.ns_b = "xdpd%sa" % tag, "xdpd%sb" % tag
         self.if_a, self.if_b = "xd%sa" % tag, "xd%sb" % tag
         try:
