@@ -119,8 +119,8 @@ static int net_sink_configure(struct output *out,
 					 ns->target.host,
 				 reason, sizeof(reason));
 	if (!ns->tls) {
-		log_error("%s: [%s] %s; check the tls_ca, tls_cert and tls_key files",
-			  sec ? sec->where : out->name, out->name, reason);
+		log_error("%s: [%s] %s", sec ? sec->where : out->name,
+			  out->name, reason);
 		return -EINVAL;
 	}
 	return 0;

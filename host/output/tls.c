@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -39,13 +40,33 @@ static void openssl_reason(char *why, size_t whylen, const char *what)
 	ERR_clear_error();
 }
 
+/* A missing file is the common mistake: say so, not "system lib". */
+static bool files_readable(const char *const files[][2], char *why,
+			   size_t whylen)
+{
+	for (size_t i = 0; i < 3; i++) {
+		if (files[i][1] && access(files[i][1], R_OK)) {
+			snprintf(why, whylen, "cannot read %s %s: %s",
+				 files[i][0], files[i][1], strerror(errno));
+			return false;
+		}
+	}
+	return true;
+}
+
 struct tls_config *tls_config_new(const char *ca, const char *cert,
 				  const char *key, const char *server_name,
 				  char *why, size_t whylen)
 {
 	struct tls_config *tc = calloc(1, sizeof(*tc));
 	unsigned char ip[16];
+	char what[512];
 
+	const char *const files[][2] = { { "tls_ca", ca }, { "tls_cert", cert },
+					 { "tls_key", key } };
+
+	if (!files_readable(files, why, whylen))
+		goto fail;
 	if (!tc || !(tc->server_name = strdup(server_name))) {
 		snprintf(why, whylen, "out of memory");
 		goto fail;
@@ -63,19 +84,23 @@ struct tls_config *tls_config_new(const char *ca, const char *cert,
 					  SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (ca ? !SSL_CTX_load_verify_locations(tc->ctx, ca, NULL) :
 		 !SSL_CTX_set_default_verify_paths(tc->ctx)) {
-		openssl_reason(why, whylen, ca ? "cannot load CA file tls_ca" :
-						 "cannot load the system CAs");
+		snprintf(what, sizeof(what), "cannot load tls_ca %s", ca ? ca :
+			 "(the system CAs)");
+		openssl_reason(why, whylen, what);
 		goto fail;
 	}
 	if (cert && !SSL_CTX_use_certificate_chain_file(tc->ctx, cert)) {
-		openssl_reason(why, whylen, "cannot load tls_cert");
+		snprintf(what, sizeof(what), "cannot load tls_cert %s", cert);
+		openssl_reason(why, whylen, what);
 		goto fail;
 	}
 	if (key && (!SSL_CTX_use_PrivateKey_file(tc->ctx, key,
 						  SSL_FILETYPE_PEM) ||
 		    !SSL_CTX_check_private_key(tc->ctx))) {
-		openssl_reason(why, whylen,
-			       "cannot load tls_key, or it does not match tls_cert");
+		snprintf(what, sizeof(what),
+			 "cannot load tls_key %s, or it does not match tls_cert",
+			 key);
+		openssl_reason(why, whylen, what);
 		goto fail;
 	}
 	return tc;

@@ -19,7 +19,8 @@ import tempfile
 import time
 import unittest
 
-from bpfhost_test import Bpfhost, main, need_root, run_bpfhost
+from bpfhost_test import (SOURCE_ROOT, Bpfhost, main, need_root,
+                          run_bpfhost)
 
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
 
@@ -311,13 +312,14 @@ class SyslogTest(unittest.TestCase):
                 pass
         return paths
 
-    def check_intact(self, msgs, truth, app):
+    def check_intact(self, msgs, truth, app, exact_time=True):
         """Message k of an output is record k of the JSON output."""
         self.assertEqual([seq(m) for m in msgs],
                          list(range(1, len(truth) + 1)), app)
         for m, rec in zip(msgs, truth):
             self.assertEqual(m["msgid"], rec["plugin"] + "/" + rec["event"])
-            self.assertEqual(m["time"], rec["time"][:26] + "Z")
+            if exact_time:
+                self.assertEqual(m["time"], rec["time"][:26] + "Z")
             params = m["sd"]["%s.%s@32473" % (rec["plugin"], rec["event"])]
             want = {k: sd_form(v) for k, v in rec.items()
                     if k not in ("time", "plugin", "event") and v is not None}
@@ -487,6 +489,87 @@ class SyslogTest(unittest.TestCase):
         stats = [r for r in self.truth() if r["event"] == "stats"]
         self.assertTrue(stats and stats[-1]["output"] == "output.stuck")
         self.assertGreater(stats[-1]["dropped"], 0)
+
+    def readme_relay_config(self, port):
+        """The rsyslog relay config from README.md, with test paths."""
+        with open(os.path.join(SOURCE_ROOT, "README.md")) as f:
+            blocks = f.read().split("```")
+        conf = [b for b in blocks if 'ruleset(name="bpfhost_relay")' in b]
+        self.assertEqual(len(conf), 1)
+        conf = conf[0]
+        d = self.rs.d
+        for old, new in (
+                ("/etc/rsyslog/tls/ca.pem", d + "/ca.pem"),
+                ("/etc/rsyslog/tls/relay.pem", d + "/srv.pem"),
+                ("/etc/rsyslog/tls/relay.key", d + "/srv.key"),
+                ('port="6514"', 'address="127.0.0.1" port="%d"' % port),
+                ('target="siem.example.com" port="514"',
+                 'target="127.0.0.1" port="%d"' % self.rs.ports["tcp"])):
+            self.assertIn(old, conf)
+            conf = conf.replace(old, new)
+        work = os.path.join(d, "relay-work")
+        os.makedirs(work, exist_ok=True)
+        return 'global(workDirectory="%s")\n%s' % (work, conf)
+
+    def test_readme_relay(self):
+        """bpfhost -> TLS with a client certificate -> the README's rsyslog
+        relay -> TCP -> the collector: structured data intact."""
+        d, port = self.rs.d, free_port(socket.SOCK_STREAM)
+        conf = os.path.join(d, "relay.conf")
+        with open(conf, "w") as f:
+            f.write(self.readme_relay_config(port))
+        relay = subprocess.Popen(
+            [RSYSLOGD, "-n", "-f", conf, "-i", os.path.join(d, "relay.pid")],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: relay.poll() is None and
+                        (relay.kill(), relay.wait()))
+        deadline = time.monotonic() + 20
+        while ":%d " % port not in subprocess.run(
+                ["ss", "-Hlnt"], capture_output=True, text=True).stdout:
+            self.assertIsNone(relay.poll(), "the relay did not start")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        outputs = {"relay": {"target": "tls://localhost:%d" % port,
+                             "tls_ca": d + "/ca.pem",
+                             "tls_cert": d + "/cli.pem",
+                             "tls_key": d + "/cli.key"}}
+        paths = self.hostile_paths()
+        with self.bpfhost(self.config(outputs)) as host:
+            self.open_all(paths)
+            self.wait_received("relay", len(paths))
+            err = self.stop(host)
+        truth = self.truth()
+        msgs = self.wait_received("relay", len(truth))
+        for m in msgs:
+            m["msg"] = m["msg"].rstrip("\n")
+        self.check_intact(msgs, truth, "relay", exact_time=False)
+        self.assertEqual(self.summary(err, "relay")[1:3], [len(truth), 0])
+
+    def test_conf_example(self):
+        """conf/bpfhost.ini's commented SIEM section, uncommented, works."""
+        d = self.rs.d
+        with open(os.path.join(SOURCE_ROOT, "conf", "bpfhost.ini")) as f:
+            text = f.read()
+        start = text.index(";[output.siem]\n")
+        section = text[start:text.index("\n\n", start)].splitlines()
+        keys = dict(line[1:].split(" = ", 1) for line in section
+                    if re.match(r";[a-z_]+ = ", line))
+        self.assertEqual(keys["format"], "syslog")
+        keys.update(target="tls://localhost:%d" % self.rs.ports["tls_cert"],
+                    tls_server_name="localhost", tls_ca=d + "/ca.pem",
+                    tls_cert=d + "/cli.pem", tls_key=d + "/cli.key")
+        keys.pop("app_name")
+        keys.pop("format")
+        ini = self.config({"siem": keys})
+        with self.bpfhost(ini) as host:
+            self.open_all([os.path.join(self.files, "example")])
+            got = self.wait_received("siem", 1)
+            self.stop(host)
+        self.assertEqual(len(got), 1)
+        self.assertEqual(got[0]["host"], keys["hostname"])
+        self.assertEqual(got[0]["sd"]["filesnoop.open@32473"]["path"],
+                         os.path.join(self.files, "example"))
 
     def test_bad_target_is_bad_config(self):
         ini = self.config({"bad": {"target": "tcp://[::1:514"}})
