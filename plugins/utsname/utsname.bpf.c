@@ -93,10 +93,9 @@ static __always_inline struct uts_namespace *current_uts(void)
 	return bpfhost_task_uts_ns(bpfhost_current_task());
 }
 
-/* containers_only: the verifier drops this test when it is off. */
-static __always_inline bool skip_host(struct uts_namespace *uts)
+static __always_inline bool in_host_uts(struct uts_namespace *uts)
 {
-	return containers_only && bpfhost_uts_ns_inum(uts) == host_uts_ns;
+	return bpfhost_uts_ns_inum(uts) == host_uts_ns;
 }
 
 static __always_inline void *reserve(__u64 size)
@@ -120,7 +119,8 @@ static __always_inline int open_enter(int dirfd, const char *filename)
 	struct open_args args = { .filename = filename, .dirfd = dirfd };
 	__u32 tid = current_tid();
 
-	if (skip_host(current_uts()))
+	/* With containers_only off, no namespace is read here. */
+	if (containers_only && in_host_uts(current_uts()))
 		return 0;
 	bpf_map_update_elem(&open_pending, &tid, &args, BPF_ANY);
 	return 0;
@@ -216,7 +216,7 @@ static __always_inline int setname_enter(const char *name, __u64 len,
 	struct setname_args args = {};
 	__u32 tid = current_tid();
 
-	if (skip_host(uts))
+	if (containers_only && in_host_uts(uts))
 		return 0;
 	args.syscall = syscall;
 	read_uts_name(uts, syscall, args.old_name);
