@@ -31,6 +31,7 @@
 struct syslog_state {
 	bool rfc3164;
 	bool json_payload;
+	bool line_sink;		/* stdout or a file: one message per line */
 	unsigned int pri;
 	char hostname[256];
 	char app_name[49];
@@ -153,6 +154,7 @@ static int syslog_setup(struct output *out, const struct config_section *sec)
 				 "expected a private enterprise number such as 32473 or 32473.1");
 	st->rfc3164 = !strcmp(optset_str(o, "syslog_format", 0), "rfc3164");
 	st->json_payload = !strcmp(optset_str(o, "syslog_payload", 0), "json");
+	st->line_sink = !out->sink.ops->frames_messages;
 	st->pri = code_of(o, "facility") * 8 + code_of(o, "severity");
 	if (host)
 		snprintf(st->hostname, sizeof(st->hostname), "%s", host);
@@ -181,12 +183,22 @@ static void put_sd_name(struct strbuf *sb, const char *name, size_t max)
 	}
 }
 
+static void put_octal_escape(struct strbuf *sb, unsigned char c)
+{
+	sb_printf(sb, "#%03o", c);
+}
+
 /*
  * PARAM-VALUE (RFC 5424 §6.3.3): UTF-8 with '"', '\' and ']' escaped by a
  * backslash.  Invalid UTF-8 becomes U+FFFD, as in the JSON output, so the
- * value is valid UTF-8 and equal to the JSON field.
+ * value is valid UTF-8 and equal to the JSON field.  Control characters
+ * pass as they are to a network sink (its framing does not depend on
+ * them); on stdout or in a file, where a message is a line and may reach a
+ * terminal, C0, DEL and C1 controls become #ooo per byte, as rsyslog writes
+ * them.
  */
-static void sd_escape(struct strbuf *sb, const char *str, size_t n)
+static void sd_escape(struct strbuf *sb, const char *str, size_t n,
+		      bool controls)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run = 0;
@@ -196,19 +208,28 @@ static void sd_escape(struct strbuf *sb, const char *str, size_t n)
 		uint32_t cp;
 		size_t len;
 
-		if (c < 0x80 && c != '"' && c != '\\' && c != ']') {
+		if (c < 0x80 && c != '"' && c != '\\' && c != ']' &&
+		    !(controls && (c < 0x20 || c == 0x7f))) {
 			i++, run++;
 			continue;
 		}
 		sb_append(sb, s + i - run, run);
 		run = 0;
-		if (c < 0x80) {
+		if (c < 0x20 || c == 0x7f) {
+			put_octal_escape(sb, c);
+			i++;
+		} else if (c < 0x80) {
 			char esc[2] = { '\\', (char)c };
 
 			sb_append(sb, esc, 2);
 			i++;
 		} else if ((len = utf8_decode(s + i, n - i, &cp))) {
-			sb_append(sb, s + i, len);
+			if (controls && cp < 0xa0) {
+				put_octal_escape(sb, s[i]);
+				put_octal_escape(sb, s[i + 1]);
+			} else {
+				sb_append(sb, s + i, len);
+			}
 			i += len;
 		} else {
 			sb_append(sb, "\xef\xbf\xbd", 3);	/* U+FFFD */
@@ -265,7 +286,8 @@ static void put_rfc3164_time(struct strbuf *sb, uint64_t real_ns)
 		  tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-static void put_sd_value(struct strbuf *sb, const struct value *v)
+static void put_sd_value(struct strbuf *sb, const struct value *v,
+			 bool controls)
 {
 	switch (v->kind) {
 	case VALUE_NULL:
@@ -279,7 +301,7 @@ static void put_sd_value(struct strbuf *sb, const struct value *v)
 		break;
 	case VALUE_WORD:
 	case VALUE_STR:
-		sd_escape(sb, v->str, v->len);
+		sd_escape(sb, v->str, v->len, controls);
 		break;
 	}
 }
@@ -307,7 +329,7 @@ static void put_event_element(struct output *out, struct strbuf *sb,
 		sb_putc(sb, ' ');
 		put_sd_name(sb, f->name, SD_NAME_MAX);
 		sb_puts(sb, "=\"");
-		put_sd_value(sb, &v);
+		put_sd_value(sb, &v, st->line_sink);
 		sb_putc(sb, '"');
 	}
 	sb_putc(sb, ']');
@@ -352,8 +374,7 @@ static void syslog_record(struct output *out, struct strbuf *sb,
 		sb_putc(sb, ' ');
 	}
 	sb_append(sb, st->payload.data, st->payload.len);
-	/* A sink that does not frame messages gets one per line. */
-	if (!out->sink.ops || !out->sink.ops->frames_messages)
+	if (st->line_sink)
 		sb_putc(sb, '\n');
 }
 

@@ -198,6 +198,15 @@ static void test_line_sink_and_sequence_per_output(void)
 	CHECK(msg[sb.len - 1] == '\n' && strchr(msg, '\n') == msg + sb.len - 1);
 	msg = render(&q.outputs[0], &e, sizeof(e));
 	CHECK(strstr(msg, "[meta sequenceId=\"1\"]") != NULL);
+
+	/* No raw control byte reaches a line: C0, DEL, C1 become #ooo. */
+	strcpy(e.path, "/\x1b[2J\n\x7f\xc2\x9b#\xc3\xa9");
+	msg = render(&q.outputs[0], &e, sizeof(e));
+	CHECK(strstr(msg, " path=\"/#033[2J#012#177#302#233#\xc3\xa9\"] ") !=
+	      NULL);
+	CHECK(strchr(msg, '\n') == msg + sb.len - 1);
+	for (const char *c = msg; *c; c++)
+		CHECK(*c == '\n' || (unsigned char)*c >= 0x20);
 	pipeline_free(&p);
 	pipeline_free(&q);
 }
@@ -286,6 +295,36 @@ static void test_config_errors(void)
 			    3, "t.ini:4", "below");
 }
 
+/* Loss records: in-band to every output, one a second per source. */
+static void test_loss_records(void)
+{
+	char path[] = "/tmp/bpfhost-unit-loss-XXXXXX", target[64];
+	struct kv kvs[] = { { "format", "json" }, { "target", target } };
+	char buf[1024] = "";
+	struct pipeline p;
+	ssize_t n;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	snprintf(target, sizeof(target), "file:%s", path);
+	CHECK(configure(&p, kvs, 2) == 0);
+	CHECK(pipeline_start(&p, p.types, p.ntypes) == 0);
+	pipeline_report_loss(&p, "demo", 0);	/* nothing lost: no record */
+	pipeline_report_loss(&p, "demo", 5);
+	pipeline_report_loss(&p, "demo", 7);	/* within the second */
+	pipeline_flush(&p);
+	n = read(fd, buf, sizeof(buf) - 1);
+	CHECK(n > 0);
+	CHECK(count_lines(buf) == 1);
+	CHECK(strstr(buf, "\"plugin\":\"bpfhost\",\"event\":\"loss\","
+			  "\"source\":\"demo\",\"kind\":\"ring\","
+			  "\"lost\":5,\"total\":5}\n") != NULL);
+	CHECK(p.host_records == 1);
+	pipeline_free(&p);
+	close(fd);
+	unlink(path);
+}
+
 static void test_targets(void)
 {
 	struct net_target t;
@@ -320,6 +359,7 @@ int main(void)
 	RUN(test_line_sink_and_sequence_per_output);
 	RUN(test_sd_id_length);
 	RUN(test_config_errors);
+	RUN(test_loss_records);
 	RUN(test_targets);
 	sb_free(&sb);
 	return CHECK_EXIT();
