@@ -123,7 +123,7 @@ static int on_entry(void *user, const char *section, const char *key,
 	return 1;
 }
 
-int config_load(struct config *cfg, const char *path)
+static int config_read(struct config *cfg, const char *path)
 {
 	struct parse_state ps = { .cfg = cfg };
 	int line;
@@ -167,6 +167,16 @@ int config_load(struct config *cfg, const char *path)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int config_load(struct config *cfg, const char *path)
+{
+	int err = config_read(cfg, path);
+
+	/* On failure nothing is left for the caller to free. */
+	if (err)
+		config_free(cfg);
+	return err;
 }
 
 void config_free(struct config *cfg)
