@@ -470,7 +470,15 @@ class SyslogTest(unittest.TestCase):
             self.addCleanup(conn.close)
             start = time.monotonic()
             self.open_all(paths)
-            self.wait_received("tcp", len(paths), only="filesnoop/open")
+            # The good output keeps up with what bpfhost reads (the JSON
+            # file), however stuck the other one is.
+            while True:
+                seen = sum(r["plugin"] == "filesnoop" for r in self.truth())
+                got = len(self.wait_received("tcp", 0, only="filesnoop/open"))
+                if (seen == got and seen > 0) or \
+                        time.monotonic() - start > 15:
+                    break
+                time.sleep(0.1)
             took = time.monotonic() - start
             time.sleep(1.2)		# a stats record
             start = time.monotonic()
@@ -478,7 +486,7 @@ class SyslogTest(unittest.TestCase):
             self.assertLess(time.monotonic() - start, 3)
         events, lost = map(int, re.search(
             r"filesnoop: (\d+) events, (\d+) lost", err).groups())
-        self.assertEqual(events + lost, len(paths), err)
+        self.assertGreaterEqual(events + lost, len(paths), err)
         self.assertLess(took, 10)
         got = self.wait_received("tcp", events, only="filesnoop/open")
         self.assertEqual(len(got), events)
