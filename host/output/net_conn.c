@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -32,7 +33,13 @@ static int connect_unix(struct net_conn *c, const struct net_target *t)
 }
 
 /* Try addresses from c->next on until one connects or is in progress. */
-static int connect_next(struct net_conn *c, const char **what)
+static int connect_failed(struct net_conn *c, int err)
+{
+	snprintf(c->why, sizeof(c->why), "connect: %s", strerror(-err));
+	return err;
+}
+
+static int connect_next(struct net_conn *c)
 {
 	int err = -EHOSTUNREACH;
 
@@ -53,51 +60,48 @@ static int connect_next(struct net_conn *c, const char **what)
 		close(c->fd);
 		c->fd = -1;
 	}
-	*what = "connect";
-	return err;
+	return connect_failed(c, err);
 }
 
-int net_conn_start(struct net_conn *c, const struct net_target *t,
-		   const char **what)
+int net_conn_start(struct net_conn *c, const struct net_target *t)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC };
 	int rc;
 
 	net_conn_close(c);
 	if (t->scheme == NET_UNIX) {
-		*what = "connect";
-		return connect_unix(c, t);
+		rc = connect_unix(c, t);
+		return rc ? connect_failed(c, rc) : 0;
 	}
 	c->stream = t->scheme != NET_UDP;
 	hints.ai_socktype = c->stream ? SOCK_STREAM : SOCK_DGRAM;
 	/* Blocks for a DNS name; literal addresses and /etc/hosts do not. */
 	rc = getaddrinfo(t->host, t->port, &hints, &c->addrs);
 	if (rc) {
-		*what = gai_strerror(rc);
-		return rc == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+		snprintf(c->why, sizeof(c->why), "cannot resolve %s: %s",
+			 t->host, rc == EAI_SYSTEM ? strerror(errno) :
+						     gai_strerror(rc));
+		c->addrs = NULL;
+		return -EHOSTUNREACH;
 	}
 	c->next = c->addrs;
-	return connect_next(c, what);
+	return connect_next(c);
 }
 
-int net_conn_finish(struct net_conn *c, const struct net_target *t,
-		    const char **what)
+int net_conn_finish(struct net_conn *c)
 {
 	int soerr = 0;
 	socklen_t len = sizeof(soerr);
 
-	(void)t;
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
 		soerr = errno;
 	if (!soerr)
 		return 0;
 	close(c->fd);
 	c->fd = -1;
-	if (!c->next) {
-		*what = "connect";
-		return -soerr;
-	}
-	return connect_next(c, what);
+	if (!c->next)
+		return connect_failed(c, -soerr);
+	return connect_next(c);
 }
 
 ssize_t net_conn_send(struct net_conn *c, const void *buf, size_t len)

@@ -19,18 +19,17 @@ struct net_conn {
 	bool stream;		/* octet-counted stream, else datagrams */
 	struct addrinfo *addrs;	/* what the name resolved to */
 	struct addrinfo *next;	/* next address to try */
+	char why[384];		/* the last failure, for people */
 };
 
 /*
  * Start connecting.  0: connected; -EINPROGRESS: wait for the fd to become
- * writable, then call net_conn_finish; else -errno (nothing left open).
- * *what is set to a phrase for people when it fails.
+ * writable, then call net_conn_finish; else -errno (nothing left open)
+ * with the reason in c->why.
  */
-int net_conn_start(struct net_conn *c, const struct net_target *t,
-		   const char **what);
+int net_conn_start(struct net_conn *c, const struct net_target *t);
 /* After EPOLLOUT: 0 connected, -EINPROGRESS (next address), or -errno. */
-int net_conn_finish(struct net_conn *c, const struct net_target *t,
-		    const char **what);
+int net_conn_finish(struct net_conn *c);
 /* Send without blocking: bytes sent, or -errno (-EAGAIN: try later). */
 ssize_t net_conn_send(struct net_conn *c, const void *buf, size_t len);
 /* A stream peer that has closed its side (read would return 0). */

@@ -156,20 +156,28 @@ static void drop_connection(struct sink *sink)
 }
 
 /* Close, and try again after the backoff; one message per outage. */
-static void fail(struct sink *sink, const char *what, int err)
+static void fail_because(struct sink *sink, const char *why)
 {
 	struct net_sink *ns = sink->priv;
 
-	drop_connection(sink);
 	if (!ns->failing)
-		log_warn("[%s] %s: %s %s; retrying every %llu ms or less, queueing up to %zu messages",
-			 sink->name, sink->target, what, strerror(-err),
+		log_warn("[%s] %s: %s; retrying with backoff up to %llu ms, queueing up to %zu messages",
+			 sink->name, sink->target, why,
 			 (unsigned long long)(ns->backoff_max / NS_PER_MS),
 			 ns->cap);
+	drop_connection(sink);
 	ns->failing = true;
 	ns->retry_at = clock_mono_ns() + ns->backoff;
 	ns->backoff = ns->backoff * 2 > ns->backoff_max ? ns->backoff_max :
 							  ns->backoff * 2;
+}
+
+static void fail(struct sink *sink, const char *what, int err)
+{
+	char why[256];
+
+	snprintf(why, sizeof(why), "%s: %s", what, strerror(-err));
+	fail_because(sink, why);
 }
 
 static uint32_t up_events(const struct net_sink *ns)
@@ -208,9 +216,7 @@ static void handshake(struct sink *sink)
 	} else if (err == -EAGAIN) {
 		arm(sink, events);
 	} else {
-		if (!ns->failing)
-			log_warn("[%s] %s: %s", sink->name, sink->target, why);
-		fail(sink, "TLS handshake:", err);
+		fail_because(sink, why);
 	}
 }
 
@@ -224,7 +230,7 @@ static void connected(struct sink *sink)
 	}
 	ns->session = tls_session_new(ns->tls, ns->conn.fd);
 	if (!ns->session) {
-		fail(sink, "TLS setup:", -ENOMEM);
+		fail(sink, "TLS setup", -ENOMEM);
 		return;
 	}
 	ns->state = NET_HANDSHAKE;
@@ -232,7 +238,7 @@ static void connected(struct sink *sink)
 }
 
 /* The result of net_conn_start or net_conn_finish. */
-static void connect_result(struct sink *sink, int err, const char *what)
+static void connect_result(struct sink *sink, int err)
 {
 	struct net_sink *ns = sink->priv;
 
@@ -242,19 +248,16 @@ static void connect_result(struct sink *sink, int err, const char *what)
 		ns->state = NET_CONNECTING;
 		arm(sink, EPOLLOUT);
 	} else {
-		fail(sink, what, err);
+		fail_because(sink, ns->conn.why);
 	}
 }
 
 static void attempt(struct sink *sink, uint64_t now)
 {
 	struct net_sink *ns = sink->priv;
-	const char *what = "connect";
-	int err;
 
 	ns->attempt_deadline = now + CONNECT_TIMEOUT_NS;
-	err = net_conn_start(&ns->conn, &ns->target, &what);
-	connect_result(sink, err, what);
+	connect_result(sink, net_conn_start(&ns->conn, &ns->target));
 }
 
 static int net_sink_open(struct sink *sink, const char *target,
@@ -311,7 +314,7 @@ static void send_queue(struct sink *sink)
 		return;
 	/* Writes to a closed stream would be lost yet look sent. */
 	if (ns->conn.stream && peer_closed(ns)) {
-		fail(sink, "connection closed by the collector;", -ECONNRESET);
+		fail_because(sink, "connection closed by the collector");
 		return;
 	}
 	while (ns->count) {
@@ -341,7 +344,7 @@ static void send_queue(struct sink *sink)
 			continue;
 		}
 		if (n < 0) {
-			fail(sink, "send:", n);
+			fail(sink, "send", n);
 			return;
 		}
 		ns->head_off += n;
@@ -385,7 +388,6 @@ static int net_sink_flush(struct sink *sink)
 static void net_sink_io(struct sink *sink, uint32_t events)
 {
 	struct net_sink *ns = sink->priv;
-	const char *what = "connect";
 	int soerr = 0;
 	socklen_t len = sizeof(soerr);
 
@@ -394,8 +396,7 @@ static void net_sink_io(struct sink *sink, uint32_t events)
 		break;
 	case NET_CONNECTING:
 		arm(sink, 0);
-		connect_result(sink, net_conn_finish(&ns->conn, &ns->target,
-						     &what), what);
+		connect_result(sink, net_conn_finish(&ns->conn));
 		break;
 	case NET_HANDSHAKE:
 		handshake(sink);
@@ -404,8 +405,7 @@ static void net_sink_io(struct sink *sink, uint32_t events)
 		if (ns->conn.stream &&
 		    (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
 		    peer_closed(ns)) {
-			fail(sink, "connection closed by the collector;",
-			     -ECONNRESET);
+			fail_because(sink, "connection closed by the collector");
 			break;
 		}
 		if (!ns->conn.stream && (events & EPOLLERR)) {
@@ -414,7 +414,7 @@ static void net_sink_io(struct sink *sink, uint32_t events)
 			getsockopt(ns->conn.fd, SOL_SOCKET, SO_ERROR, &soerr,
 				   &len);
 			if (ns->target.scheme == NET_UNIX && soerr) {
-				fail(sink, "send:", -soerr);
+				fail(sink, "send", -soerr);
 				break;
 			}
 		}
@@ -438,8 +438,8 @@ static void net_sink_tick(struct sink *sink, uint64_t now)
 		attempt(sink, now);
 	} else if ((ns->state == NET_CONNECTING ||
 		    ns->state == NET_HANDSHAKE) && now > ns->attempt_deadline) {
-		fail(sink, ns->state == NET_CONNECTING ? "connect:" :
-							 "TLS handshake:",
+		fail(sink, ns->state == NET_CONNECTING ? "connect" :
+							 "TLS handshake",
 		     -ETIMEDOUT);
 	}
 }

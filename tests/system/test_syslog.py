@@ -8,6 +8,7 @@ inputs, and parses what rsyslog writes: the raw message of every input as
 one JSON string per line.  bpfhost's own JSON output to a file is the
 ground truth each syslog message is compared with.
 """
+import ctypes
 import json
 import os
 import re
@@ -23,6 +24,19 @@ from bpfhost_test import (SOURCE_ROOT, Bpfhost, main, need_root,
                           run_bpfhost)
 
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """rsyslogd started by a test goes when the test process goes, even
+    when it is killed without running its cleanups."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def start_rsyslogd(conf, pidfile, log):
+    return subprocess.Popen([RSYSLOGD, "-n", "-f", conf, "-i", pidfile],
+                            stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                            preexec_fn=die_with_parent)
 
 
 def free_port(kind, family=socket.AF_INET, addr="127.0.0.1"):
@@ -70,6 +84,7 @@ class Rsyslog:
             "udp4": free_port(socket.SOCK_DGRAM),
             "udp6": free_port(socket.SOCK_DGRAM, socket.AF_INET6, "::1"),
             "tcp": free_port(socket.SOCK_STREAM),
+            "tcp6": free_port(socket.SOCK_STREAM, socket.AF_INET6, "::1"),
             "tls": free_port(socket.SOCK_STREAM),
             "tls_cert": free_port(socket.SOCK_STREAM),
         }
@@ -91,6 +106,7 @@ module(load="imuxsock" sysSock.use="off")
 input(type="imudp" address="127.0.0.1" port="{p['udp4']}")
 input(type="imudp" address="::1" port="{p['udp6']}")
 input(type="imtcp" address="127.0.0.1" port="{p['tcp']}")
+input(type="imtcp" address="::1" port="{p['tcp6']}")
 input(type="imtcp" address="127.0.0.1" port="{p['tls']}"
       streamDriver.name="ossl" streamDriver.mode="1"
       streamDriver.authMode="anon")
@@ -113,9 +129,7 @@ if $inputname != "rsyslogd" then
             if os.path.exists(path):
                 os.unlink(path)
         self.log = open(os.path.join(self.d, "rsyslogd.stderr"), "ab")
-        self.proc = subprocess.Popen(
-            [RSYSLOGD, "-n", "-f", self.conf, "-i", self.pidfile],
-            stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
+        self.proc = start_rsyslogd(self.conf, self.pidfile, self.log)
         deadline = time.monotonic() + 20
         while not self.ready():
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -334,6 +348,7 @@ class SyslogTest(unittest.TestCase):
             "udp4": {"target": "udp://127.0.0.1:%d" % rs.ports["udp4"]},
             "udp6": {"target": "udp://[::1]:%d" % rs.ports["udp6"]},
             "tcp": {"target": "tcp://localhost:%d" % rs.ports["tcp"]},
+            "tcp6": {"target": "tcp://[::1]:%d" % rs.ports["tcp6"]},
             "tls": {"target": "tls://localhost:%d" % rs.ports["tls"], **tls},
             "tlscert": {"target": "tls://127.0.0.1:%d" % rs.ports["tls_cert"],
                         "tls_cert": d + "/cli.pem", "tls_key": d + "/cli.key",
@@ -526,10 +541,8 @@ class SyslogTest(unittest.TestCase):
         conf = os.path.join(d, "relay.conf")
         with open(conf, "w") as f:
             f.write(self.readme_relay_config(port))
-        relay = subprocess.Popen(
-            [RSYSLOGD, "-n", "-f", conf, "-i", os.path.join(d, "relay.pid")],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
+        relay = start_rsyslogd(conf, os.path.join(d, "relay.pid"),
+                               subprocess.DEVNULL)
         self.addCleanup(lambda: relay.poll() is None and
                         (relay.kill(), relay.wait()))
         deadline = time.monotonic() + 20
