@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpfhost/plugin.h>
+
 #include "net_target.h"
 
 static const struct {
@@ -16,11 +18,9 @@ static const struct {
 	{ "tls://", NET_TLS, "6514" },
 };
 
-#define NSCHEMES (sizeof(schemes) / sizeof(schemes[0]))
-
 bool net_target_is_network(const char *target)
 {
-	for (size_t i = 0; i < NSCHEMES; i++)
+	for (size_t i = 0; i < BPFHOST_ARRAY_SIZE(schemes); i++)
 		if (!strncmp(target, schemes[i].prefix,
 			     strlen(schemes[i].prefix)))
 			return true;
@@ -87,7 +87,7 @@ bool net_target_parse(const char *target, struct net_target *t,
 		      const char **why)
 {
 	*t = (struct net_target){ 0 };
-	for (size_t i = 0; i < NSCHEMES; i++) {
+	for (size_t i = 0; i < BPFHOST_ARRAY_SIZE(schemes); i++) {
 		size_t plen = strlen(schemes[i].prefix);
 		const char *rest = target + plen;
 

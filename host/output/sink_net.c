@@ -84,7 +84,8 @@ static int net_sink_configure(struct output *out,
 			  target, why);
 		return -EINVAL;
 	}
-	for (size_t i = 0; ns->target.scheme != NET_TLS && i < 4; i++) {
+	for (size_t i = 0; ns->target.scheme != NET_TLS &&
+			   i < BPFHOST_ARRAY_SIZE(tls_keys); i++) {
 		if (optset_count(o, tls_keys[i])) {
 			log_error("%s: [%s] %s applies only to a tls:// target",
 				  output_key_where(out, sec, tls_keys[i]),
@@ -182,8 +183,12 @@ static void fail(struct sink *sink, const char *what, int err)
 
 static uint32_t up_events(const struct net_sink *ns)
 {
-	/* A stream peer's close shows up as readable; datagrams need nothing. */
-	return ns->conn.stream ? EPOLLIN | EPOLLRDHUP : EPOLLIN;
+	/*
+	 * A stream peer's close shows up as readable.  A datagram socket is
+	 * never read: only its errors (ICMP port unreachable, a unix peer
+	 * gone) matter.
+	 */
+	return ns->conn.stream ? EPOLLIN | EPOLLRDHUP : EPOLLERR;
 }
 
 static void send_queue(struct sink *sink);

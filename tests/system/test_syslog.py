@@ -402,6 +402,8 @@ class SyslogTest(unittest.TestCase):
             "tcp": {"target": "tcp://127.0.0.1:%d" % rs.ports["tcp"], **keys},
             "tls": {"target": "tls://localhost:%d" % rs.ports["tls"],
                     "tls_ca": d + "/ca.pem", **keys},
+            "dgram": {"target": "unix:" + rs.dgram, **keys},
+            "stream": {"target": "unix:" + rs.stream, **keys},
         }
         batch = lambda tag, n: [os.path.join(self.files, "%s-%03d" % (tag, i))
                                 for i in range(n)]
