@@ -72,7 +72,9 @@ void clock_format_rfc3339(struct strbuf *sb, uint64_t real_ns)
 
 	format_second(&cache, real_ns / NSEC_PER_SEC, true, "%Y-%m-%dT%H:%M:%S");
 	sb_append(sb, cache.text, cache.len);
-	sb_printf(sb, ".%09uZ", (unsigned int)(real_ns % NSEC_PER_SEC));
+	sb_putc(sb, '.');
+	sb_put_digits(sb, real_ns % NSEC_PER_SEC, 9);
+	sb_putc(sb, 'Z');
 }
 
 void clock_format_time_of_day(struct strbuf *sb, uint64_t real_ns)
@@ -81,5 +83,6 @@ void clock_format_time_of_day(struct strbuf *sb, uint64_t real_ns)
 
 	format_second(&cache, real_ns / NSEC_PER_SEC, false, "%H:%M:%S");
 	sb_append(sb, cache.text, cache.len);
-	sb_printf(sb, ".%06u", (unsigned int)(real_ns % NSEC_PER_SEC / 1000));
+	sb_putc(sb, '.');
+	sb_put_digits(sb, real_ns % NSEC_PER_SEC / 1000, 6);
 }

@@ -32,19 +32,6 @@ bool sb_reserve(struct strbuf *sb, size_t n)
 	return true;
 }
 
-void sb_append(struct strbuf *sb, const void *data, size_t n)
-{
-	if (!sb_reserve(sb, n))
-		return;
-	memcpy(sb->data + sb->len, data, n);
-	sb->len += n;
-}
-
-void sb_puts(struct strbuf *sb, const char *s)
-{
-	sb_append(sb, s, strlen(s));
-}
-
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
@@ -68,10 +55,50 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	sb->len += n;
 }
 
+void sb_put_digits(struct strbuf *sb, uint64_t u, unsigned int width)
+{
+	char buf[20];
+	unsigned int i = width;
+
+	if (width > sizeof(buf))
+		return;
+	while (i) {
+		buf[--i] = '0' + u % 10;
+		u /= 10;
+	}
+	sb_append(sb, buf, width);
+}
+
+void sb_put_u64(struct strbuf *sb, uint64_t u)
+{
+	char buf[20];	/* 18446744073709551615 */
+	size_t i = sizeof(buf);
+
+	do
+		buf[--i] = '0' + u % 10;
+	while (u /= 10);
+	sb_append(sb, buf + i, sizeof(buf) - i);
+}
+
+void sb_put_i64(struct strbuf *sb, int64_t i)
+{
+	if (i < 0) {
+		sb_putc(sb, '-');
+		/* Negate as unsigned: -INT64_MIN does not fit an int64_t. */
+		sb_put_u64(sb, -(uint64_t)i);
+		return;
+	}
+	sb_put_u64(sb, i);
+}
+
 void sb_pad(struct strbuf *sb, size_t mark, size_t width)
 {
-	while (sb->len - mark < width && !sb->failed)
-		sb_putc(sb, ' ');
+	size_t n = sb->len - mark;
+
+	if (n >= width || !sb_reserve(sb, width - n))
+		return;
+	memset(sb->data + sb->len, ' ', width - n);
+	sb->len += width - n;
 }
 
 const char *sb_cstr(struct strbuf *sb)

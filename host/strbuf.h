@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 struct strbuf {
 	char *data;
@@ -24,8 +26,18 @@ static inline void sb_reset(struct strbuf *sb)
 }
 /* Make room for n more bytes; false (and sb->failed) when out of memory. */
 bool sb_reserve(struct strbuf *sb, size_t n);
-void sb_append(struct strbuf *sb, const void *data, size_t n);
-void sb_puts(struct strbuf *sb, const char *s);
+/* Inline: formatters call these several times for every event. */
+static inline void sb_append(struct strbuf *sb, const void *data, size_t n)
+{
+	if (sb->cap - sb->len <= n && !sb_reserve(sb, n))
+		return;
+	memcpy(sb->data + sb->len, data, n);
+	sb->len += n;
+}
+static inline void sb_puts(struct strbuf *sb, const char *s)
+{
+	sb_append(sb, s, strlen(s));
+}
 static inline void sb_putc(struct strbuf *sb, char c)
 {
 	if (sb->len < sb->cap || sb_reserve(sb, 1))
@@ -33,6 +45,11 @@ static inline void sb_putc(struct strbuf *sb, char c)
 }
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Decimal numbers without printf, which costs ten times as much. */
+void sb_put_u64(struct strbuf *sb, uint64_t u);
+void sb_put_i64(struct strbuf *sb, int64_t i);
+/* Exactly width digits, zero-padded (u must fit). */
+void sb_put_digits(struct strbuf *sb, uint64_t u, unsigned int width);
 /* Append c until the text since mark is width bytes long. */
 void sb_pad(struct strbuf *sb, size_t mark, size_t width);
 /* NUL-terminate without counting the NUL; returns data. */

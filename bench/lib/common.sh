@@ -122,7 +122,7 @@ range() {
 	python3 -c '
 import sys
 v = [float(x) for x in sys.argv[1:] if x not in ("NA", "")]
-print("NA" if not v else "%g..%g" % (min(v), max(v)))' "$@"
+print("NA" if not v else "%.10g..%.10g" % (min(v), max(v)))' "$@"
 }
 
 # ratio A B FORMAT -> A/B, NA if either is missing or B is 0

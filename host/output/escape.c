@@ -68,24 +68,40 @@ static char json_short_escape(unsigned char c)
 	}
 }
 
+/* Bytes JSON takes as they are: printable ASCII but the quote and backslash. */
+static const bool json_plain[256] = {
+	[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,
+};
+
+/* Bytes text takes as they are: printable ASCII but the backslash. */
+static const bool text_plain[256] = {
+	[0x20 ... 0x5b] = true, [0x5d ... 0x7e] = true,
+};
+
+/* Past the run of plain bytes at s[i], copied to sb at once. */
+static size_t copy_plain(struct strbuf *sb, const unsigned char *s, size_t i,
+			 size_t n, const bool *plain)
+{
+	size_t start = i;
+
+	while (i < n && plain[s[i]])
+		i++;
+	sb_append(sb, s + start, i - start);
+	return i;
+}
+
 void json_escape(struct strbuf *sb, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0;
+	size_t i = 0;
 
-	/* Copy runs of plain ASCII at once: the common case for paths. */
-	while (i < n) {
+	/* Runs of plain ASCII are the common case for paths and names. */
+	while ((i = copy_plain(sb, s, i, n, json_plain)) < n) {
 		unsigned char c = s[i];
 		uint32_t cp;
 		size_t len;
 		char sc;
 
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			i++, run++;
-			continue;
-		}
-		sb_append(sb, s + i - run, run);
-		run = 0;
 		if (c == '"' || c == '\\') {
 			char esc[2] = { '\\', (char)c };
 
@@ -113,25 +129,18 @@ void json_escape(struct strbuf *sb, const char *str, size_t n)
 			i++;
 		}
 	}
-	sb_append(sb, s + i - run, run);
 }
 
 void text_escape(struct strbuf *sb, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0;
+	size_t i = 0;
 
-	while (i < n) {
+	while ((i = copy_plain(sb, s, i, n, text_plain)) < n) {
 		unsigned char c = s[i];
 		uint32_t cp;
 		size_t len;
 
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			i++, run++;
-			continue;
-		}
-		sb_append(sb, s + i - run, run);
-		run = 0;
 		if (c == '\\') {
 			sb_append(sb, "\\\\", 2);
 			i++;
@@ -146,7 +155,6 @@ void text_escape(struct strbuf *sb, const char *str, size_t n)
 				put_x_escape(sb, s[i++]);
 		}
 	}
-	sb_append(sb, s + i - run, run);
 }
 
 size_t str_field_len(const char *s, size_t max)

@@ -26,10 +26,12 @@ static void json_record(struct output *out, struct strbuf *sb,
 
 	sb_puts(sb, "{\"time\":\"");
 	clock_format_rfc3339(sb, rec->real_ns);
-	sb_puts(sb, "\",\"plugin\":");
-	put_string(sb, rec->type->plugin, strlen(rec->type->plugin));
-	sb_puts(sb, ",\"event\":");
-	put_string(sb, s->name, strlen(s->name));
+	/* Plugin and event names are [a-z0-9_]+, checked at load. */
+	sb_puts(sb, "\",\"plugin\":\"");
+	sb_puts(sb, rec->type->plugin);
+	sb_puts(sb, "\",\"event\":\"");
+	sb_puts(sb, s->name);
+	sb_putc(sb, '"');
 	for (uint32_t i = 0; i < s->nfields; i++) {
 		const struct bpfhost_field *f = &s->fields[i];
 

@@ -6,9 +6,9 @@
 void format_number(struct strbuf *sb, const struct value *v)
 {
 	if (v->kind == VALUE_INT)
-		sb_printf(sb, "%" PRId64, v->i);
+		sb_put_i64(sb, v->i);
 	else
-		sb_printf(sb, "%" PRIu64, v->u);
+		sb_put_u64(sb, v->u);
 }
 
 static void format_duration(struct strbuf *sb, uint64_t ns)
