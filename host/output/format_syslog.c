@@ -31,7 +31,7 @@
 struct syslog_state {
 	bool rfc3164;
 	bool json_payload;
-	bool line_sink;		/* stdout or a file: one message per line */
+	bool line_sink;		/* stdout or a file: a message per line */
 	unsigned int pri;
 	char hostname[256];
 	char app_name[49];

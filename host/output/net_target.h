@@ -18,7 +18,7 @@ enum net_scheme {
 
 struct net_target {
 	enum net_scheme scheme;
-	char host[256];		/* without the brackets of an IPv6 address */
+	char host[256];		/* an IPv6 address without brackets */
 	char port[6];
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };

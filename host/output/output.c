@@ -345,7 +345,8 @@ bool pipeline_pending(const struct pipeline *pipe)
 	for (unsigned int i = 0; i < pipe->n; i++) {
 		const struct output *out = &pipe->outputs[i];
 
-		if (out->sink.ops->pending && out->sink.ops->pending(&out->sink))
+		if (out->sink.ops->pending &&
+		    out->sink.ops->pending(&out->sink))
 			return true;
 	}
 	return false;
@@ -356,11 +357,12 @@ void pipeline_print_summary(const struct pipeline *pipe)
 	for (unsigned int i = 0; i < pipe->n; i++) {
 		const struct output *out = &pipe->outputs[i];
 		const struct sink *sk = &out->sink;
+		unsigned long long messages = out->messages + out->errors;
 
 		if (sk->ops->io)
 			fprintf(stderr, "bpfhost: [%s]: %llu messages, %llu sent, %llu dropped, %llu reconnects\n",
 				out->name,
-				(unsigned long long)(out->messages + out->errors),
+				messages,
 				(unsigned long long)sk->sent,
 				(unsigned long long)(sk->dropped + out->errors),
 				(unsigned long long)sk->reconnects);

@@ -104,7 +104,7 @@ struct output {
 	uint64_t errors;
 	uint64_t stats_ns;		/* stats record interval; 0 = none */
 	uint64_t next_stats_ns;
-	uint64_t reported_drops;	/* dropped, as of the last loss record */
+	uint64_t reported_drops;	/* dropped, at the last loss record */
 	uint64_t next_loss_ns;
 };
 
@@ -118,8 +118,8 @@ struct pipeline {
 	int epfd;			/* the runtime's epoll set */
 	struct loss_source *losses;	/* ring-buffer loss per plugin */
 	unsigned int nlosses;
-	uint64_t host_records;		/* stats and loss records emitted */
-	bool stopping;			/* no more stats or loss records */
+	uint64_t host_records;		/* stats and loss records made */
+	bool stopping;			/* no stats or loss records now */
 };
 
 /*

@@ -208,7 +208,7 @@ bool tls_peer_closed(struct tls_session *s)
 	uint32_t events;
 	int ret;
 
-	/* Session tickets and alerts arrive here; application data is ignored. */
+	/* Session tickets and alerts come here; data is ignored. */
 	while ((ret = SSL_read(s->ssl, buf, sizeof(buf))) > 0)
 		;
 	ret = ssl_failure(s, ret, &events);

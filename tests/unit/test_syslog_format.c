@@ -70,9 +70,11 @@ static int configure(struct pipeline *p, const struct kv *kvs, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		snprintf(where[i], sizeof(where[i]), "t.ini:%zu", i + 2);
-		entries[i] = (struct config_entry){ .key = (char *)kvs[i].key,
-						    .value = (char *)kvs[i].value,
-						    .where = where[i] };
+		entries[i] = (struct config_entry){
+			.key = (char *)kvs[i].key,
+			.value = (char *)kvs[i].value,
+			.where = where[i],
+		};
 	}
 	err = pipeline_configure(p, &cfg, NULL);
 	p->types = types;
