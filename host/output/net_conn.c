@@ -104,14 +104,15 @@ int net_conn_finish(struct net_conn *c)
 	return connect_next(c);
 }
 
-ssize_t net_conn_send(struct net_conn *c, const void *buf, size_t len)
+ssize_t net_conn_sendv(struct net_conn *c, const struct iovec *iov, int n)
 {
-	ssize_t n;
+	struct msghdr mh = { .msg_iov = (struct iovec *)iov, .msg_iovlen = n };
+	ssize_t ret;
 
 	do
-		n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
+		ret = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (ret < 0 && errno == EINTR);
+	return ret < 0 ? -errno : ret;
 }
 
 bool net_conn_peer_closed(struct net_conn *c)

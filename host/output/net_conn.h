@@ -30,8 +30,12 @@ struct net_conn {
 int net_conn_start(struct net_conn *c, const struct net_target *t);
 /* After EPOLLOUT: 0 connected, -EINPROGRESS (next address), or -errno. */
 int net_conn_finish(struct net_conn *c);
-/* Send without blocking: bytes sent, or -errno (-EAGAIN: try later). */
-ssize_t net_conn_send(struct net_conn *c, const void *buf, size_t len);
+struct iovec;
+/*
+ * Send without blocking, n pieces in one call (one datagram on a datagram
+ * socket): bytes sent, or -errno (-EAGAIN: try later).
+ */
+ssize_t net_conn_sendv(struct net_conn *c, const struct iovec *iov, int n);
 /* A stream peer that has closed its side (read would return 0). */
 bool net_conn_peer_closed(struct net_conn *c);
 void net_conn_close(struct net_conn *c);

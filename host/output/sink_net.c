@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "../clock.h"
 #include "../log.h"
@@ -30,6 +31,8 @@
 #define FRAME_ROOM 12
 #define CONNECT_TIMEOUT_NS (5 * 1000000000ull)
 #define NS_PER_MS 1000000ull
+/* Frames written by one sendmsg() on a plain stream. */
+#define SEND_BATCH 64
 
 enum net_state {
 	NET_DOWN,		/* waiting for retry_at */
@@ -289,19 +292,71 @@ static void pop(struct sink *sink)
 	ns->head_off = 0;
 }
 
-static ssize_t transmit(struct net_sink *ns, const char *buf, size_t len,
-			uint32_t *events)
+/*
+ * Slot idx as it goes on the wire: for a stream, its octet count is written
+ * into the room left before the message.
+ */
+static struct iovec frame(struct net_sink *ns, size_t idx)
 {
-	ssize_t n;
+	struct strbuf *slot = &ns->slots[idx];
+	size_t len = slot->len - FRAME_ROOM;
+	char *buf = slot->data + FRAME_ROOM, prefix[FRAME_ROOM];
+	int plen;
 
+	if (ns->conn.stream) {
+		plen = snprintf(prefix, sizeof(prefix), "%zu ", len);
+		buf -= plen;
+		memcpy(buf, prefix, plen);
+		len += plen;
+	}
+	return (struct iovec){ .iov_base = buf, .iov_len = len };
+}
+
+/*
+ * Write what the queue holds from its head: several frames in one call on
+ * a plain stream, one datagram or one TLS write otherwise.  Returns bytes
+ * written or -errno; *events says what to wait for on -EAGAIN.
+ */
+static ssize_t transmit(struct net_sink *ns, uint32_t *events)
+{
+	struct iovec iov[SEND_BATCH];
+	int n = 0;
+	ssize_t ret;
+
+	do {
+		iov[n] = frame(ns, (ns->head + n) % ns->cap);
+		n++;
+	} while (ns->conn.stream && !ns->session && n < SEND_BATCH &&
+		 (size_t)n < ns->count);
+	iov[0].iov_base = (char *)iov[0].iov_base + ns->head_off;
+	iov[0].iov_len -= ns->head_off;
 	*events = EPOLLOUT;
 	if (ns->session)
-		return tls_send(ns->session, buf, len, events);
-	n = net_conn_send(&ns->conn, buf, len);
+		return tls_send(ns->session, iov[0].iov_base, iov[0].iov_len,
+				events);
+	ret = net_conn_sendv(&ns->conn, iov, n);
 	/* UDP: an ICMP error for an earlier datagram; this one was not sent. */
-	if (n == -ECONNREFUSED && ns->target.scheme == NET_UDP)
-		n = net_conn_send(&ns->conn, buf, len);
-	return n;
+	if (ret == -ECONNREFUSED && ns->target.scheme == NET_UDP)
+		ret = net_conn_sendv(&ns->conn, iov, n);
+	return ret;
+}
+
+/* n bytes went out from the head of the queue. */
+static void consume(struct sink *sink, size_t n)
+{
+	struct net_sink *ns = sink->priv;
+
+	while (n) {
+		size_t left = frame(ns, ns->head).iov_len - ns->head_off;
+
+		if (n < left) {
+			ns->head_off += n;
+			return;
+		}
+		n -= left;
+		sink->sent++;
+		pop(sink);
+	}
 }
 
 static bool peer_closed(struct net_sink *ns)
@@ -323,18 +378,8 @@ static void send_queue(struct sink *sink)
 		return;
 	}
 	while (ns->count) {
-		struct strbuf *slot = &ns->slots[ns->head];
-		size_t len = slot->len - FRAME_ROOM, plen = 0;
-		char *buf = slot->data + FRAME_ROOM, prefix[FRAME_ROOM];
-		ssize_t n;
+		ssize_t n = transmit(ns, &events);
 
-		if (ns->conn.stream) {
-			plen = snprintf(prefix, sizeof(prefix), "%zu ", len);
-			buf -= plen;
-			memcpy(buf, prefix, plen);
-		}
-		n = transmit(ns, buf + ns->head_off, len + plen - ns->head_off,
-			     &events);
 		if (n == -EAGAIN || n == -EWOULDBLOCK || n == -ENOBUFS) {
 			arm(sink, up_events(ns) | events);
 			return;
@@ -342,7 +387,8 @@ static void send_queue(struct sink *sink)
 		if (n == -EMSGSIZE) {
 			if (!ns->told_too_long)
 				log_warn("[%s] a %zu-byte message is too long for one datagram; dropped (counted)",
-					 sink->name, len);
+					 sink->name,
+					 frame(ns, ns->head).iov_len);
 			ns->told_too_long = true;
 			sink->dropped++;
 			pop(sink);
@@ -352,11 +398,9 @@ static void send_queue(struct sink *sink)
 			fail(sink, "send", n);
 			return;
 		}
-		ns->head_off += n;
-		if (ns->head_off == len + plen) {
-			sink->sent++;
-			pop(sink);
-		}
+		/* A datagram goes whole or not at all. */
+		consume(sink, ns->conn.stream ? (size_t)n :
+						frame(ns, ns->head).iov_len);
 	}
 	arm(sink, up_events(ns));
 }
