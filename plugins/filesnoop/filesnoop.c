@@ -18,6 +18,9 @@ struct filesnoop {
 	const struct bpfhost_host_api *host;
 	struct bpfhost_plugin_ctx *ctx;
 	struct filesnoop_bpf *skel;
+	/* exit_open_any on the exits the skeleton has no link for */
+	struct bpf_link *exit_openat2;
+	struct bpf_link *exit_open;
 };
 
 static const struct bpfhost_option options[] = {
@@ -209,17 +212,22 @@ static int filesnoop_load(void *state)
 	return err;
 }
 
-/* open(2) is missing on newer architectures: skip it where it is absent. */
+/*
+ * Attach prog to its own section's tracepoint, or to syscalls/tp when tp is
+ * set.  open(2) is missing on newer architectures: skip it where it is absent.
+ */
 static int attach_prog(struct filesnoop *fs, struct bpf_program *prog,
-		       struct bpf_link **link, bool optional)
+		       const char *tp, struct bpf_link **link, bool optional)
 {
-	*link = bpf_program__attach(prog);
+	*link = tp ? bpf_program__attach_tracepoint(prog, "syscalls", tp) :
+		     bpf_program__attach(prog);
 	if (*link)
 		return 0;
 	if (optional && errno == ENOENT)
 		return 0;
 	fs->host->log(fs->ctx, BPFHOST_LOG_ERROR, "cannot attach %s: %s",
-		      bpf_program__section_name(prog), strerror(errno));
+		      tp ? tp : bpf_program__section_name(prog),
+		      strerror(errno));
 	return -errno;
 }
 
@@ -231,12 +239,17 @@ static int filesnoop_attach(void *state)
 	int err;
 
 	/* Exits first, so no enter is left pending without its exit. */
-	if ((err = attach_prog(fs, p->exit_openat, &l->exit_openat, false)) ||
-	    (err = attach_prog(fs, p->exit_openat2, &l->exit_openat2, false)) ||
-	    (err = attach_prog(fs, p->exit_open, &l->exit_open, true)) ||
-	    (err = attach_prog(fs, p->enter_openat, &l->enter_openat, false)) ||
-	    (err = attach_prog(fs, p->enter_openat2, &l->enter_openat2, false)) ||
-	    (err = attach_prog(fs, p->enter_open, &l->enter_open, true)))
+	if ((err = attach_prog(fs, p->exit_open_any, NULL, &l->exit_open_any,
+			       false)) ||
+	    (err = attach_prog(fs, p->exit_open_any, "sys_exit_openat2",
+			       &fs->exit_openat2, false)) ||
+	    (err = attach_prog(fs, p->exit_open_any, "sys_exit_open",
+			       &fs->exit_open, true)) ||
+	    (err = attach_prog(fs, p->enter_openat, NULL, &l->enter_openat,
+			       false)) ||
+	    (err = attach_prog(fs, p->enter_openat2, NULL, &l->enter_openat2,
+			       false)) ||
+	    (err = attach_prog(fs, p->enter_open, NULL, &l->enter_open, true)))
 		return err;
 	return fs->host->add_ringbuf(fs->ctx,
 				     bpf_map__fd(fs->skel->maps.events),
@@ -248,12 +261,17 @@ static void filesnoop_detach(void *state)
 	struct filesnoop *fs = state;
 
 	filesnoop_bpf__detach(fs->skel);
+	bpf_link__destroy(fs->exit_openat2);
+	bpf_link__destroy(fs->exit_open);
+	fs->exit_openat2 = NULL;
+	fs->exit_open = NULL;
 }
 
 static void filesnoop_close(void *state)
 {
 	struct filesnoop *fs = state;
 
+	filesnoop_detach(fs);
 	filesnoop_bpf__destroy(fs->skel);
 	free(fs);
 }
