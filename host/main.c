@@ -304,30 +304,19 @@ static struct plugin *find_plugin(struct plugin *ps, unsigned int n,
 	return NULL;
 }
 
-static bool name_listed(char *const *names, unsigned int n, const char *name)
-{
-	for (unsigned int i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
-			return true;
-	return false;
-}
-
 /*
  * Every plugin section in the config is checked, also for plugins not
  * running now: a typo in a section waiting for later is still a typo.
- * Sections of refused plugins (already reported) are skipped.
  */
 static int configure_plugins(const struct config *cfg, const char *dir,
-			     struct plugin *ps, unsigned int n,
-			     char *const *refused, unsigned int nrefused)
+			     struct plugin *ps, unsigned int n)
 {
 	for (size_t i = 0; cfg && i < cfg->n; i++) {
 		const struct config_section *sec = &cfg->sections[i];
 		struct plugin *p, spare;
 		int err;
 
-		if (is_host_section(sec->name) ||
-		    name_listed(refused, nrefused, sec->name))
+		if (is_host_section(sec->name))
 			continue;
 		p = find_plugin(ps, n, sec->name);
 		if (p) {
@@ -350,8 +339,7 @@ static int configure_plugins(const struct config *cfg, const char *dir,
 }
 
 static int apply_cli_sets(const struct cli *cli, struct plugin *ps,
-			  unsigned int n, char *const *refused,
-			  unsigned int nrefused)
+			  unsigned int n)
 {
 	for (unsigned int i = 0; i < cli->nsets; i++) {
 		char *set = strdup(cli->sets[i]), *dot, *eq;
@@ -368,9 +356,7 @@ static int apply_cli_sets(const struct cli *cli, struct plugin *ps,
 		} else {
 			*dot = *eq = '\0';
 			p = find_plugin(ps, n, set);
-			if (!p && name_listed(refused, nrefused, set))
-				err = 0;	/* refused, already reported */
-			else if (!p)
+			if (!p)
 				log_error("-o '%s': plugin %s is not running; add -p %s",
 					  cli->sets[i], set, set);
 			else
@@ -406,8 +392,6 @@ struct session {
 	unsigned int nnames;
 	struct plugin plugins[MAX_PLUGINS];
 	unsigned int nplugins;
-	char *refused[MAX_PLUGINS];	/* names whose plugin was refused */
-	unsigned int nrefused;
 	struct runtime rt;
 };
 
@@ -476,28 +460,20 @@ static int prepare(struct session *s)
 		log_error("no plugin to run: give -p NAME, or plugins = NAME under [bpfhost] (bpfhost --list-plugins shows them)");
 		return -EINVAL;
 	}
-	/* A missing plugin is bad input; a broken one is left out. */
+	/*
+	 * A plugin that is missing or refused at load (unsafe file, no entry,
+	 * other ABI, schema drift) is bad input: stop before anything starts.
+	 */
 	for (unsigned int i = 0; i < s->nnames; i++) {
-		err = plugin_load(&s->plugins[s->nplugins], dir, s->names[i]);
-		if (err == -ENOENT || err == -ENOMEM)
+		err = plugin_load(&s->plugins[i], dir, s->names[i]);
+		if (err)
 			return err;
-		if (err) {
-			log_error("plugin %s was refused (see above); the others run without it",
-				  s->names[i]);
-			s->refused[s->nrefused++] = s->names[i];
-			continue;
-		}
 		s->nplugins++;
 	}
-	if (!s->nplugins) {
-		log_error("no plugin left to run");
-		return -ENOEXEC;
-	}
 	err = configure_plugins(s->have_cfg ? &s->cfg : NULL, dir, s->plugins,
-				s->nplugins, s->refused, s->nrefused);
+				s->nplugins);
 	if (!err)
-		err = apply_cli_sets(&s->cli, s->plugins, s->nplugins,
-				     s->refused, s->nrefused);
+		err = apply_cli_sets(&s->cli, s->plugins, s->nplugins);
 	for (unsigned int i = 0; !err && i < s->nplugins; i++)
 		optset_apply_defaults(&s->plugins[i].opts);
 	return err;
@@ -516,7 +492,7 @@ static int describe(const struct cli *cli, const char *dir)
 	}
 	err = plugin_load(&p, dir, cli->describe);
 	if (err)
-		return err == -ENOENT ? EXIT_USAGE : EXIT_RUNTIME;
+		return EXIT_USAGE;
 	err = describe_plugin(stdout, &p, json);
 	plugin_unload(&p);
 	if (err)
@@ -565,10 +541,8 @@ int main(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	ret = prepare(&s);
-	if (ret) {
-		/* -ENOEXEC: every plugin named was refused at load. */
-		ret = ret == -ENOEXEC ? EXIT_RUNTIME : EXIT_USAGE;
+	if (prepare(&s)) {
+		ret = EXIT_USAGE;
 		goto out;
 	}
 	if (s.cli.list_plugins) {

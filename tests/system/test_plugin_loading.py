@@ -34,7 +34,7 @@ class Loading(unittest.TestCase):
     def assert_refused(self, name, why, plugin_dir=None):
         """name is refused with why, and none of its code ran."""
         rc, out, err = self.bpfhost("--describe", name, plugin_dir=plugin_dir)
-        self.assertEqual(rc, 1, err)
+        self.assertEqual(rc, 2, err)
         self.assertIn(why, err)
         self.assertEqual(out, "")
         self.assertEqual(self.marks(), [], "the refused plugin's code ran")
@@ -109,7 +109,7 @@ class Loading(unittest.TestCase):
         os.chmod(build_fake(self.plugins, "fake"), 0o666)
         rc, _, err = self.bpfhost("--allow-unsafe-plugins", "--describe",
                                   "fake")
-        self.assertEqual(rc, 1)
+        self.assertEqual(rc, 2)
         self.assertIn("writable by group or others", err)
         self.assertEqual(self.marks(), [])
 
@@ -119,10 +119,10 @@ class Loading(unittest.TestCase):
         for abi in (0, 2):
             build_fake(self.plugins, "fake", abi=abi)
             rc, _, err = self.bpfhost("-p", "fake", "-d", "1")
-            self.assertEqual(rc, 1, err)
+            self.assertEqual(rc, 2, err)
             self.assertIn("was built for plugin ABI version %d, this bpfhost "
                           "speaks version 1" % abi, err)
-            self.assertIn("no plugin left to run", err)
+            self.assertEqual(len(err.splitlines()), 1, err)
             # dlopen() ran its constructor, nothing past the version check.
             self.assertEqual(self.marks(), ["constructor"])
             os.unlink(self.marker)
@@ -140,7 +140,7 @@ class Loading(unittest.TestCase):
     def test_drifted_schema_refused_naming_field(self):
         build_drift(self.plugins, 4)
         rc, out, err = self.bpfhost("--describe", "drift")
-        self.assertEqual(rc, 1, err)
+        self.assertEqual(rc, 2, err)
         self.assertIn("does not match its own BPF object: event 'sample' "
                       "field 'calls' (4 bytes at offset 24) does not match "
                       "struct drift_event in the BPF object, which has "
@@ -168,12 +168,15 @@ class Loading(unittest.TestCase):
                             b.stdout())
             return b.stderr()
 
-    def test_refused_plugin_left_out(self):
+    def test_refused_plugin_stops_before_anything_starts(self):
+        """Refused at load is bad input: one line, exit 2, nothing runs."""
+        copy_bundled(self.plugins, "filesnoop")
         build_fake(self.plugins, "fake", abi=2)
-        err = self.run_with_filesnoop("fake")
-        self.assertIn("plugin fake was refused (see above); the others run "
-                      "without it", err)
-        self.assertNotIn("fake:", err.split("running")[1])
+        rc, _, err = self.bpfhost("-p", "filesnoop", "-p", "fake", "-d", "5")
+        self.assertEqual(rc, 2, err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("plugin ABI version 2", err)
+        self.assertNotIn("bpfhost: running", err)
 
     def test_plugin_failing_to_attach_unwound(self):
         build_fake(self.plugins, "fake", fail_attach=True)
