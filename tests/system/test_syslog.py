@@ -273,8 +273,10 @@ class SyslogTest(unittest.TestCase):
         return path
 
     def bpfhost(self, ini):
+        # Only this test's own opens: other tests run at the same time.
         return Bpfhost("-p", "filesnoop", "-o",
-                       "filesnoop.prefix=" + self.files + "/", "-c", ini)
+                       "filesnoop.prefix=" + self.files + "/", "-o",
+                       "filesnoop.pid=%d" % os.getpid(), "-c", ini)
 
     def truth(self):
         with open(self.json_out, "rb") as f:
