@@ -85,24 +85,33 @@ cmd_of() {	# variant -> bpfhost command line
 	esac
 }
 
-# ns in BPF per call of the openat programs of process $1 (JSON on stdin).
+# ns in BPF per call of the openat programs of process $1 (JSON on stdin):
+# its programs are the ones it holds descriptors of.
 bpf_ns() {
 	python3 -c '
-import json, sys
-pid, before = int(sys.argv[1]), json.loads(sys.argv[2] or "{}")
+import glob, json, sys
+pid = int(sys.argv[1])
+before = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+ids = set()
+for f in glob.glob("/proc/%d/fdinfo/*" % pid):
+	for line in open(f):
+		if line.startswith("prog_id:"):
+			ids.add(int(line.split()[1]))
+# Exits may share one program ("exit_open_any"): sum the time of every open
+# program, per call of enter_openat (the loop uses openat).
 now = {}
 for p in json.load(sys.stdin):
-	if p.get("name") in ("enter_openat", "exit_openat") and \
-	   any(o["pid"] == pid for o in p.get("pids", [])):
-		now[p["name"]] = (p.get("run_time_ns", 0), p.get("run_cnt", 0))
-if not before:
+	name = p.get("name", "")
+	if p["id"] in ids and name.startswith(("enter_open", "exit_open")):
+		now[name] = (p.get("run_time_ns", 0), p.get("run_cnt", 0))
+if len(sys.argv) < 3:
 	print(json.dumps(now))
+elif sorted(now) != sorted(before) or not now:
+	print("NA")
 else:
-	ns = 0.0
-	for k, (t, c) in now.items():
-		dt, dc = t - before[k][0], c - before[k][1]
-		ns += dt / dc if dc else 0
-	print("%.0f" % ns)' "$1" "${2:-}"
+	opens = now["enter_openat"][1] - before["enter_openat"][1]
+	ns = sum(t - before[k][0] for k, (t, _) in now.items())
+	print("%.0f" % (ns / opens) if opens else "NA")' "$@"
 }
 
 bpf_cost() {	# variant -> "match_ns nomatch_ns"

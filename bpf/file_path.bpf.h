@@ -169,13 +169,13 @@ static __always_inline void file_path_walk_file(struct file_path_walk *w,
 }
 
 /*
- * Write names [top - 1] .. [0] of w into buf as "/a/b/c", buf having
- * FILE_PATH_LEN + FILE_PATH_SLACK bytes.  When the path does not fit, or
- * the walk was cut before the root (only when top is w->n), the leading
- * names are dropped, so is the leading '/', and *cut is set.  Returns the
- * length, NUL not counted.
+ * Write names [top - 1] .. [0] of w into buf[size] as "/a/b/c"; size is a
+ * power of two, and FILE_PATH_SLACK bytes after buf must be writable.  When
+ * the path does not fit, or the walk was cut before the root (only when top
+ * is w->n), the leading names are dropped, so is the leading '/', and *cut
+ * is set.  Returns the length, NUL not counted.
  */
-static __always_inline __u32 file_path_build(char *buf,
+static __always_inline __u32 file_path_build(char *buf, __u32 size,
 					     struct file_path_walk *w,
 					     __u32 top, bool *cut)
 {
@@ -194,7 +194,7 @@ static __always_inline __u32 file_path_build(char *buf,
 	FILE_PATH_MEM(w->first) = top;
 	for (__u32 i = 0; i < FILE_PATH_MAX_DEPTH; i++) {
 		first = FILE_PATH_MEM(w->first);
-		if (FILE_PATH_MEM(w->total) < FILE_PATH_LEN || !first)
+		if (FILE_PATH_MEM(w->total) < size || !first)
 			break;
 		first--;
 		FILE_PATH_MEM(w->total) -=
@@ -214,17 +214,17 @@ static __always_inline __u32 file_path_build(char *buf,
 			break;
 		off = FILE_PATH_MEM(w->off);
 		if (lead || i)
-			buf[off++ & (FILE_PATH_LEN - 1)] = '/';
+			buf[off++ & (size - 1)] = '/';
 		idx = (first - 1 - i) & (FILE_PATH_MAX_DEPTH - 1);
-		r = bpf_probe_read_kernel_str(buf + (off & (FILE_PATH_LEN - 1)),
+		r = bpf_probe_read_kernel_str(buf + (off & (size - 1)),
 					      FILE_PATH_NAME_MAX + 1,
 					      w->name[idx]);
 		if (r > 0)
 			off += r - 1;
 		FILE_PATH_MEM(w->off) = off;
 		/* A rename since the walk made a name longer. */
-		if (off >= FILE_PATH_LEN - 1) {
-			FILE_PATH_MEM(w->off) = FILE_PATH_LEN - 1;
+		if (off > size - 1) {
+			FILE_PATH_MEM(w->off) = size - 1;
 			*cut = true;
 			break;
 		}
@@ -232,7 +232,7 @@ static __always_inline __u32 file_path_build(char *buf,
 	off = FILE_PATH_MEM(w->off);
 	if (!off && lead)
 		buf[off++] = '/';
-	off &= FILE_PATH_LEN - 1;
+	off &= size - 1;
 	buf[off] = '\0';
 	return off;
 }
@@ -241,8 +241,9 @@ static __always_inline __u32 file_path_build(char *buf,
  * The name a program passed, made absolute against its cwd or dirfd, for
  * opens that failed (there is no file to walk): buf gets the directory's
  * path, '/', then the name as passed, with no normalization ("..", "."
- * and symlinks stay as written).  An absolute name is copied as is.  buf as
- * for file_path_build().  Returns the length, NUL not counted.
+ * and symlinks stay as written).  An absolute name is copied as is.  buf
+ * has FILE_PATH_LEN bytes and FILE_PATH_SLACK more.  Returns the length,
+ * NUL not counted.
  */
 static __always_inline __u32 file_path_join(char *buf,
 					    struct file_path_walk *w,
@@ -281,7 +282,7 @@ static __always_inline __u32 file_path_join(char *buf,
 		}
 		file_path_walk_file(w, task, dir);
 	}
-	off = file_path_build(buf, w, w->n_root, cut);
+	off = file_path_build(buf, FILE_PATH_LEN, w, w->n_root, cut);
 	if (off != 1)
 		buf[off++ & (FILE_PATH_LEN - 1)] = '/';
 	if (off >= FILE_PATH_LEN - 1) {
@@ -392,7 +393,8 @@ static __always_inline bool file_path_resolve(struct bpfhost_file_paths *p,
 		if (flt->names && !file_path_name_known(flt->names, f))
 			return false;
 		file_path_walk_file(w, task, f);
-		*len = file_path_build(p->path, w, w->n_root, &cut);
+		*len = file_path_build(p->path, sizeof(p->path), w, w->n_root,
+				       &cut);
 	} else {
 		*len = file_path_join(p->path, w, task, dirfd, user_name, &cut);
 	}
@@ -401,7 +403,8 @@ static __always_inline bool file_path_resolve(struct bpfhost_file_paths *p,
 		return false;
 	p->path_host[0] = '\0';
 	if (f && w->n_root < w->n)
-		file_path_build(p->path_host, w, w->n, &cut_host);
+		file_path_build(p->path_host, sizeof(p->path_host), w, w->n,
+				&cut_host);
 	r = bpf_probe_read_user_str(p->path_arg, sizeof(p->path_arg),
 				    user_name);
 	if (r <= 0)

@@ -49,7 +49,7 @@ class PathsTest(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
-    def run_child(self, filters, setup, opens, wrap=()):
+    def run_child(self, filters, setup, opens, wrap=(), plugin="filesnoop"):
         """Run bpfhost with filters [(key, value)] while a child runs setup
         (before tracing starts), then opens; returns the child's records."""
         script = CHILD_PRELUDE + textwrap.dedent(setup) + \
@@ -60,9 +60,9 @@ class PathsTest(unittest.TestCase):
                                  stdout=subprocess.PIPE)
         # The setup's own opens stay out of the trace.
         self.assertEqual(child.stdout.readline(), b"ready\n")
-        args = ["-p", "filesnoop", "-F", "json"]
+        args = ["-p", plugin, "-F", "json"]
         for key, value in filters:
-            args += ["-o", "filesnoop.%s=%s" % (key, value)]
+            args += ["-o", "%s.%s=%s" % (plugin, key, value)]
         try:
             with Bpfhost(*args) as host:
                 child.stdin.write(b"go\n")
@@ -154,7 +154,8 @@ class PathsTest(unittest.TestCase):
         target = os.path.join(self.sub, "target")
         recs = self.run_child(self.exact("/sub/target"),
                               "os.chroot('.')\nos.chdir('/')\n",
-                              "try_open('sub/target'); try_open('/sub/other')\n")
+                              "try_open('sub/target')\n"
+                              "try_open('/sub/other')\n")
         self.assert_target(recs, "/sub/target", "sub/target", target)
 
     def test_failed_open_joined_to_cwd(self):
@@ -170,6 +171,31 @@ class PathsTest(unittest.TestCase):
                          [(missing, "missing", "ENOENT"),
                           (self.sub + "/../nothere", "../nothere",
                            "ENOENT")])
+
+    def test_long_name_as_passed_is_marked_truncated(self):
+        # path_arg has a bound of its own (512 bytes with the NUL); the
+        # resolved path stays whole.
+        target = os.path.join(self.sub, "target")
+        name = "./" * 300 + "sub/target"
+        recs = self.run_child(self.exact(target), "",
+                              "try_open(%r)\n" % name)
+        self.assertEqual(len(recs), 1, recs)
+        self.assertEqual(recs[0]["path"], target)
+        self.assertEqual(recs[0]["path_arg"], name[:511])
+        self.assertIs(recs[0]["path_truncated"], True)
+
+    def test_utsname_watches_resolved_paths(self):
+        # utsname shares the resolver: a relative name and a symlink both
+        # reach a watched path.
+        target = os.path.join(self.sub, "target")
+        os.symlink("target", os.path.join(self.sub, "link"))
+        recs = self.run_child(self.exact(target), "os.chdir('sub')\n",
+                              "try_open('target'); try_open('other')\n"
+                              "try_open('link')\n", plugin="utsname")
+        self.assertEqual([(r["event"], r["path"], r["path_arg"])
+                          for r in recs],
+                         [("open", target, "target"),
+                          ("open", target, "link")])
 
     def test_deep_path_is_marked_truncated(self):
         deep = os.path.join(self.dir, "deep")
