@@ -69,7 +69,7 @@ count_lines() {
 	case $1 in
 	opensnoop) awk -v p="$TARGET" '$2=="bh_openloop" && $NF==p {n++} END{print n+0}' "$2" ;;
 	bpftrace|ref_tp_*) awk -v p="$TARGET" '$2=="bh_openloop" && $3==p {n++} END{print n+0}' "$2" ;;
-	bpfhost_json) grep -F '"comm":"bh_openloop"' "$2" | grep -cF "\"path\":\"$TARGET\"}" ;;
+	bpfhost_json) grep -F '"comm":"bh_openloop"' "$2" | grep -cF "\"path\":\"$TARGET\"" ;;
 	bpfhost_text) awk -v p="$TARGET" '$5=="bh_openloop" && $NF==p {n++} END{print n+0}' "$2" ;;
 	esac
 }

@@ -17,8 +17,9 @@
 #   at once: the measuring chain's own cost), opensnoop, bpftrace, ref_tp
 #   (minimal libbpf tracer: skeleton, tracepoint, 4 MiB ring buffer, printf),
 #   bpfhost_filesnoop, bpfhost_all (every plugin found in PLUGIN_DIR at run
-#   time; xdpdrop gets a veth in a private network namespace, and then the
-#   whole bpfhost runs in that namespace via ip netns exec).
+#   time; xdpdrop gets a veth in a private network namespace, one rule
+#   (drop udp dport 9; no traffic is sent), and then the whole bpfhost runs
+#   in that namespace via ip netns exec).
 # Env: ROUNDS (5) HOLD (1) TIMEOUT (30) TRACERS KEEP_TMP (0)
 #      BUILD_DIR (../build-bench) or BPFHOST / PLUGIN_DIR
 # Last line: KEY=value, medians over rounds: <T>_HEADER_MS <T>_EVENT_MS
@@ -63,7 +64,8 @@ bpfhost_all_cmd() {
 			ip -n "$NETNS" link set bhs0 up &&
 			ip -n "$NETNS" link set bhs1 up ||
 			die "cannot create the veth pair in netns $NETNS"
-		args+=" -o xdpdrop.$opt=bhs0"
+		# one rule that no traffic here matches: xdpdrop needs a rule
+		args+=" -o xdpdrop.$opt=bhs0 -o 'xdpdrop.rule=drop udp dport 9'"
 		pre="ip netns exec $NETNS "
 	done
 	echo "$pre$BPFHOST --plugin-dir $PLUGIN_DIR$args"
