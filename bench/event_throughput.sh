@@ -35,6 +35,7 @@ T=$(mktemp -d "$D/bh_thr.XXXXXX")
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 build_helpers
+FOREIGN=$(foreign_attachments)
 TARGET="$T/target"; echo bh > "$TARGET"
 
 BH="$BPFHOST --plugin-dir $PLUGIN_DIR -p filesnoop"
@@ -129,7 +130,7 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 # ------------------------------------------------------------------ summary
-OUT="SECS=$SECS ROUNDS=$ROUNDS"
+OUT="FOREIGN_ATTACH=$FOREIGN SECS=$SECS ROUNDS=$ROUNDS"
 declare -A MED
 for t in "${ORDER[@]}"; do
 	K=$(echo "$t" | tr a-z A-Z)

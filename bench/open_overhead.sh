@@ -50,6 +50,7 @@ T=$(mktemp -d "$D/bh_open.XXXXXX")
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 build_helpers
+FOREIGN=$(foreign_attachments)
 
 BH="$BPFHOST --plugin-dir $PLUGIN_DIR -p filesnoop"
 BT_ALL='tracepoint:syscalls:sys_enter_openat { printf("%d %s %s\n", pid, comm, str(args->filename)); }'
@@ -124,7 +125,7 @@ done
 
 # ------------------------------------------------------------------ summary
 KEYU() { echo "$1" | tr 'a-z' 'A-Z'; }
-OUT="ROUNDS=$ROUNDS RUN_SECS=$RUN_SECS STAT=$STAT BASE_NS=$(median %.0f $BASES) BASE_RANGE=$(range $BASES)"
+OUT="FOREIGN_ATTACH=$FOREIGN ROUNDS=$ROUNDS RUN_SECS=$RUN_SECS STAT=$STAT BASE_NS=$(median %.0f $BASES) BASE_RANGE=$(range $BASES)"
 declare -A ADD
 printf "# %-22s %-8s %10s %10s %16s\n" tracer path ns/op added added_min..max >&2
 for t in "${ORDER[@]}"; do

@@ -44,6 +44,7 @@ cleanup_all() {
 trap cleanup_all EXIT
 trap 'exit 130' INT TERM
 build_helpers
+FOREIGN=$(foreign_attachments)
 CANARY="$T/canary"; echo bh > "$CANARY"
 [ "${#CANARY}" -lt 60 ] || die "canary path too long for bpftrace str()"
 
@@ -110,7 +111,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	done
 done
 
-OUT="ROUNDS=$ROUNDS HOLD=$HOLD BPFHOST_ALL_PLUGINS=$(echo $ALL_PLUGINS | tr ' ' ,)"
+OUT="FOREIGN_ATTACH=$FOREIGN ROUNDS=$ROUNDS HOLD=$HOLD BPFHOST_ALL_PLUGINS=$(echo $ALL_PLUGINS | tr ' ' ,)"
 declare -A MH ME MR
 for t in "${ORDER[@]}"; do
 	K=$(echo "$t" | tr a-z A-Z)

@@ -55,6 +55,15 @@ attach_count() {
 	echo $((a + b))
 }
 
+# Other tracers on this machine add their cost to every open we time: say
+# how many BPF attachments exist before we start (0 on a quiet machine).
+foreign_attachments() {
+	local n
+	n=$(attach_count)
+	[ "$n" = 0 ] || echo "# $BENCH_NAME: warning: $n BPF attachments by other processes at start; figures may include their cost" >&2
+	echo "$n"
+}
+
 # start_bg NAME CMD OUTFILE -> tracer running, attached; 1 on failure.
 # bpfhost says when it is attached ("bpfhost: running" on stderr); for the
 # other tools, wait until the attachment count grows and holds still.
