@@ -62,7 +62,7 @@ static void usage(FILE *out)
 "  -p, --plugin NAME          run plugin NAME (repeatable)\n"
 "  -c, --config FILE          read settings from FILE (INI)\n"
 "  -o, --option P.KEY=VALUE   set option KEY of plugin P, over the config\n"
-"  -F, --format FORMAT        text or json, for every output\n"
+"  -F, --format FORMAT        text, json or syslog, for every output\n"
 "  -d, --duration SECONDS     stop after SECONDS\n"
 "      --plugin-dir DIR       look for plugins in DIR\n"
 "      --list-plugins         list the plugins in the plugin directory\n"
