@@ -71,7 +71,7 @@ PATH_FILTER(watched, struct utsname_path_key, 1024);
 FILE_PATH_NAMES(watched_names, 1024);
 FILE_PATH_EVENT_SCRATCH(open_scratch, struct utsname_open_event);
 
-BPFHOST_RINGBUF(events, 1 << 20);
+BPFHOST_RINGBUF(events, 4 << 20);
 BPFHOST_LOST_COUNTER(lost);
 
 /*
