@@ -60,6 +60,7 @@ struct file_path_walk {
 	__u32 n;		/* names collected */
 	__u32 n_root;		/* of those, below the task's root */
 	__u32 cut;		/* walk stopped at a bound, not at the root */
+	__u32 detached;		/* ended outside the namespace's tree */
 	__u32 root_seen;
 	__u32 off, first, total;	/* file_path_build()'s */
 };
@@ -112,6 +113,7 @@ static __always_inline void file_path_walk(struct file_path_walk *w,
 {
 	struct dentry *root = BPF_CORE_READ(task, fs, root.dentry);
 	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	struct mount *ns_root = BPF_CORE_READ(task, nsproxy, mnt_ns, root);
 	struct mount *mnt = (void *)vfsmnt -
 			    bpf_core_field_offset(struct mount, mnt);
 	__u32 n;
@@ -120,6 +122,7 @@ static __always_inline void file_path_walk(struct file_path_walk *w,
 	FILE_PATH_MEM(w->n_root) = 0;
 	FILE_PATH_MEM(w->root_seen) = 0;
 	FILE_PATH_MEM(w->cut) = 1;
+	FILE_PATH_MEM(w->detached) = 0;
 	for (int i = 0; i < FILE_PATH_MAX_DEPTH + FILE_PATH_MAX_MOUNTS; i++) {
 		struct dentry *parent;
 		struct mount *up;
@@ -132,9 +135,13 @@ static __always_inline void file_path_walk(struct file_path_walk *w,
 		}
 		if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
 			up = BPF_CORE_READ(mnt, mnt_parent);
-			/* The namespace's root mount is its own parent. */
+			/*
+			 * A top mount is its own parent: the namespace's
+			 * root, or a detached or kernel-internal mount.
+			 */
 			if (!up || up == mnt) {
 				FILE_PATH_MEM(w->cut) = 0;
+				FILE_PATH_MEM(w->detached) = mnt != ns_root;
 				break;
 			}
 			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
@@ -142,16 +149,21 @@ static __always_inline void file_path_walk(struct file_path_walk *w,
 			vfsmnt = file_path_vfsmount(mnt);
 			continue;
 		}
-		parent = BPF_CORE_READ(dentry, d_parent);
-		if (!parent || parent == dentry) {
-			FILE_PATH_MEM(w->cut) = 0;
-			break;
-		}
 		if (n >= FILE_PATH_MAX_DEPTH)
 			break;
 		w->name[n] = BPF_CORE_READ(dentry, d_name.name);
 		w->len[n] = BPF_CORE_READ(dentry, d_name.len);
 		FILE_PATH_MEM(w->n) = n + 1;
+		/*
+		 * A pseudo file's dentry (memfd, pipe) is its own parent: its
+		 * name is all there is.
+		 */
+		parent = BPF_CORE_READ(dentry, d_parent);
+		if (!parent || parent == dentry) {
+			FILE_PATH_MEM(w->cut) = 0;
+			FILE_PATH_MEM(w->detached) = 1;
+			break;
+		}
 		dentry = parent;
 	}
 	/* Outside the task's root (a magic link escaped it): namespace view. */
@@ -173,13 +185,17 @@ static __always_inline void file_path_walk_file(struct file_path_walk *w,
  * power of two, and FILE_PATH_SLACK bytes after buf must be writable.  When
  * the path does not fit, or the walk was cut before the root (only when top
  * is w->n), the leading names are dropped, so is the leading '/', and *cut
- * is set.  Returns the length, NUL not counted.
+ * is set.  A file with no path in the namespace (detached: a pipe or memfd
+ * reopened through /proc/PID/fd, a detached mount) gets the names its own
+ * filesystem knows, without the leading '/', and is not marked cut.
+ * Returns the length, NUL not counted.
  */
 static __always_inline __u32 file_path_build(char *buf, __u32 size,
 					     struct file_path_walk *w,
 					     __u32 top, bool *cut)
 {
-	bool lead = !(top == w->n && w->cut);
+	bool whole = top != w->n || !w->cut;
+	bool lead = top != w->n || (!w->cut && !w->detached);
 	__u32 off, first;
 
 	if (top > FILE_PATH_MAX_DEPTH)
@@ -201,9 +217,9 @@ static __always_inline __u32 file_path_build(char *buf, __u32 size,
 			(w->len[first & (FILE_PATH_MAX_DEPTH - 1)] &
 			 FILE_PATH_NAME_MAX) + 1;
 		FILE_PATH_MEM(w->first) = first;
-		lead = false;
+		whole = lead = false;
 	}
-	*cut = !lead;
+	*cut = !whole;
 	first = FILE_PATH_MEM(w->first);
 	FILE_PATH_MEM(w->off) = 0;
 	for (__u32 i = 0; i < FILE_PATH_MAX_DEPTH; i++) {

@@ -184,6 +184,19 @@ class PathsTest(unittest.TestCase):
         self.assertEqual(recs[0]["path_arg"], name[:511])
         self.assertIs(recs[0]["path_truncated"], True)
 
+    def test_pseudo_file_has_no_absolute_path(self):
+        # A memfd reopened through /proc/self/fd lives on no path of the
+        # namespace: its own name comes out, not absolute, not truncated.
+        recs = self.run_child(
+            [("comm", "paths-memfd")],
+            "fd = os.memfd_create('paths-test')\n"
+            "open('/proc/self/comm', 'w').write('paths-memfd')\n",
+            "try_open('/proc/self/fd/%d' % fd)\n")
+        memfd = [r for r in recs if r["path_arg"].startswith("/proc/self/fd/")]
+        self.assertEqual(len(memfd), 1, recs)
+        self.assertEqual(memfd[0]["path"], "memfd:paths-test")
+        self.assertIs(memfd[0]["path_truncated"], False)
+
     def test_utsname_watches_resolved_paths(self):
         # utsname shares the resolver: a relative name and a symlink both
         # reach a watched path.
