@@ -19,7 +19,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bpfhost_test import Bpfhost, need_root  # noqa: E402
 
-# Deeper than the resolver's bound (FILE_PATH_MAX_DEPTH, 128 names).
+# Deeper than the resolver's bound (FILE_PATH_MAX_DEPTH, 64 names).
 DEEP_LEVELS = 150
 
 CHILD_PRELUDE = """\
