@@ -9,9 +9,10 @@
 # preempts the loop on a shared machine; STAT=ns_per_op takes the plain mean
 # (what the reference figures in issue 8 used).  Paths: "match" = /etc/hosts (the
 # path the filtering tracers look for), "nomatch" = /etc/hostname.
-# For each tracer session the workload first runs untraced (paired baseline),
-# then the tracer starts (pinned to TRACER_CPU), is waited for until attached,
-# the workload runs again, the tracer gets SIGINT.  ROUNDS rounds, order
+# For each tracer session the workload first runs untraced, then the tracer
+# starts (pinned to TRACER_CPU), is waited for until attached, the workload
+# runs again, the tracer gets SIGINT, and the workload runs untraced once
+# more: the added cost is traced minus the mean of the two untraced runs.  ROUNDS rounds, order
 # rotated each round; figures are medians of the per-round differences.
 #
 # Tracers (TRACERS selects a subset):
@@ -96,10 +97,9 @@ for r in $(seq 1 "$ROUNDS"); do
 	for k in $(seq 0 $((n - 1))); do
 		t=${ORDER[$(((k + r - 1) % n))]}
 		[ -n "${SKIP[$t]:-}" ] && continue
-		declare -A B=()
+		declare -A B=() X=()
 		for v in ${VARS[$t]}; do
 			B[$v]=$(run_wl "" "$(pathof "$v")")
-			BASES+=" ${B[$v]}"
 		done
 		if [ "${KIND[$t]}" = bg ] && ! start_bg "$t" "${CMD[$t]}" "${OUTF[$t]}"; then
 			SKIP[$t]="start_failed:$(errtag "$T/$t.err")"
@@ -107,14 +107,20 @@ for r in $(seq 1 "$ROUNDS"); do
 		fi
 		for v in ${VARS[$t]}; do
 			pre=""; [ "${KIND[$t]}" = wrap ] && pre=${CMD[$t]}
-			x=$(run_wl "$pre" "$(pathof "$v")")
-			[ -n "$x" ] || { line+=" $t/$v=FAILED"; continue; }
-			RES[$t,$v]+=" $x"
-			DEL[$t,$v]+=" $(python3 -c "print('%.1f' % ($x - ${B[$v]}))")"
-			line+=" $t/$v=$x(base ${B[$v]})"
+			X[$v]=$(run_wl "$pre" "$(pathof "$v")")
 		done
 		[ "${KIND[$t]}" = bg ] && stop_bg
-		# a stopped bpfhost must have lost nothing it was sent
+		# Untraced again right after: the baseline is the mean of the runs
+		# before and after, so a drift of the machine during the session
+		# counts half, not whole.
+		for v in ${VARS[$t]}; do
+			b2=$(run_wl "" "$(pathof "$v")")
+			BASES+=" ${B[$v]} $b2"
+			[ -n "${X[$v]}" ] || { line+=" $t/$v=FAILED"; continue; }
+			RES[$t,$v]+=" ${X[$v]}"
+			DEL[$t,$v]+=" $(python3 -c "print('%.1f' % (${X[$v]} - (${B[$v]} + $b2) / 2))")"
+			line+=" $t/$v=${X[$v]}(base ${B[$v]},$b2)"
+		done
 		if [[ $t == bpfhost* ]]; then
 			line+=" lost=$(bpfhost_lost "$T/$t.err")"
 			rm -f "$T/bpfhost.out"

@@ -64,12 +64,18 @@ foreign_attachments() {
 	echo "$n"
 }
 
+# perf-event attachments (tracepoints) held by process PID.
+attach_count_of() {
+	bpftool perf list 2>/dev/null | grep -c "^pid $1 "
+}
+
 # start_bg NAME CMD OUTFILE -> tracer running, attached; 1 on failure.
 # bpfhost says when it is attached ("bpfhost: running" on stderr); for the
-# other tools, wait until the attachment count grows and holds still.
+# other tools, wait until the tracer's own attachments appear and hold still
+# (counting only its own: other tracers may come and go meanwhile).
 start_bg() {
-	local t=$1 cmd=$2 out=$3 base c prev=-1 stable=0 i
-	base=$(attach_count)
+	local t=$1 cmd=$2 out=$3 c prev=-1 stable=0 i
+	# setsid and taskset exec: $! is the tracer itself
 	setsid taskset -c "$TRACER_CPU" bash -c "exec $cmd" >"$out" 2>"$T/$t.err" &
 	TRACER_PGID=$!
 	for i in $(seq 1 600); do	# up to 60 s
@@ -79,8 +85,8 @@ start_bg() {
 			grep -q '^bpfhost: running' "$T/$t.err" && { sleep 0.2; return 0; }
 			continue
 		fi
-		c=$(attach_count)
-		if [ "$c" -gt "$base" ] && [ "$c" = "$prev" ]; then
+		c=$(attach_count_of "$TRACER_PGID")
+		if [ "$c" -gt 0 ] && [ "$c" = "$prev" ]; then
 			stable=$((stable + 1))
 			[ $stable -ge 2 ] && { sleep 0.2; return 0; }
 		else
