@@ -15,8 +15,8 @@
  * FILE_PATH_LEN bytes.  A path cut by any of them keeps its last names (the
  * end that names the file) and loses its leading '/', and the builder says
  * so; a caller must put that in its record.  Plain bounded loops, not
- * bpf_loop(): they verify on every kernel from 5.3 on, and this one (6.18)
- * verifies them with clang 14 in well under its limits.
+ * bpf_loop() (5.17+): they need nothing newer than the ring buffer (5.8);
+ * verified on 6.18 only, with clang 14.
  *
  * No locks are taken, so a rename racing with the walk may give a path that
  * never existed; a thread closing and reusing the fd between the open and
@@ -55,9 +55,9 @@
 
 /*
  * Per-CPU scratch of one walk.  The counters a loop carries live here, not
- * in registers: the verifier then sees unknown, masked values and proves one
- * iteration for all, instead of following every distinct count through
- * every later iteration (which exceeds its 1M instruction budget).
+ * in registers: the verifier then sees unknown, masked values and keeps one
+ * state per iteration, instead of one per distinct count in every later
+ * iteration (which exceeds its budget of 1M instructions).
  */
 struct file_path_walk {
 	const unsigned char *name[FILE_PATH_MAX_DEPTH];	/* [0]: the file's */
