@@ -5,6 +5,7 @@
 # machine and a summary table in Markdown, with the targets of issue 8.
 #
 # Usage: bench/run_all.sh [SCRIPT...]   (default: every bench/*.sh but this)
+#        LOG_DIR=DIR bench/run_all.sh --summary   (summary of a past run only)
 # Env: RESULTS=FILE also writes the summary there (e.g. bench/RESULTS.md);
 #      LOG_DIR (default: a new /tmp/bpfhost-bench.XXXXXX) keeps each script's
 #      stderr and figures.  Every script's own variables (ROUNDS, ...) pass
@@ -16,7 +17,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 LOG_DIR=${LOG_DIR:-$(mktemp -d /tmp/bpfhost-bench.XXXXXX)}
 mkdir -p "$LOG_DIR"
 
-if [ $# -gt 0 ]; then
+if [ "${1:-}" = --summary ]; then
+	SCRIPTS=()
+elif [ $# -gt 0 ]; then
 	SCRIPTS=("$@")
 else
 	SCRIPTS=()
@@ -26,6 +29,9 @@ else
 fi
 
 status=0
+[ ${#SCRIPTS[@]} = 0 ] || {
+	git -C "$HERE" describe --always --dirty 2>/dev/null || echo unknown
+} >"$LOG_DIR/version"
 for s in "${SCRIPTS[@]}"; do
 	name=$(basename "$s" .sh)
 	echo "run_all: $name (log: $LOG_DIR/$name.log)" >&2
@@ -39,10 +45,12 @@ for s in "${SCRIPTS[@]}"; do
 done
 
 summary() {
-	echo "## Run of $(date -u +%Y-%m-%dT%H:%MZ)"
+	local last
+	last=$(ls -t "$LOG_DIR"/*.kv 2>/dev/null | head -n 1)
+	echo "## Run of $(date -u ${last:+-r "$last"} +%Y-%m-%dT%H:%MZ)"
 	echo
 	echo "Machine: $(nproc) CPUs, $(grep -m1 '^model name' /proc/cpuinfo | sed 's/.*: //'), Linux $(uname -r)"
-	echo "bpfhost $(git -C "$HERE" describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "bpfhost $(cat "$LOG_DIR/version" 2>/dev/null || echo unknown)"
 	echo
 	python3 "$HERE/lib/summary.py" "$LOG_DIR"
 	echo

@@ -76,13 +76,14 @@ def event_throughput(kv):
             for t in tracers(kv, "_DELIVERED_PER_S")]
     table(["tracer", "delivered/s", "min..max", "loss %", "lost reported",
            "tracer CPU %", "tracer CPU ns/event"], rows)
-    lossless = (num(kv.get("BPFHOST_JSON_LOSS_PCT")) == 0 and
-                num(kv.get("BPFHOST_JSON_LOST_REPORTED")) == 0)
+    # Zero loss in every round, not only in the median one.
+    worst = kv.get("BPFHOST_JSON_LOSS_PCT_RANGE", "NA").split("..")[-1]
     ratio = kv.get("JSON_VS_OPENSNOOP")
-    return [("JSON events/s / opensnoop, zero loss",
-             "%s, loss %s%%" % (ratio, kv.get("BPFHOST_JSON_LOSS_PCT")),
+    return [("JSON events/s / opensnoop, zero loss in every round",
+             "%s, loss %s%% (worst round %s%%)" %
+             (ratio, kv.get("BPFHOST_JSON_LOSS_PCT"), worst),
              ">= 4, 0",
-             verdict(ratio, lambda v: v >= 4 and lossless))]
+             verdict(ratio, lambda v: v >= 4 and num(worst) == 0))]
 
 
 def startup_rss(kv):
