@@ -255,6 +255,12 @@ class FilesnoopTest(unittest.TestCase):
         events, lost = summary(host.stderr())
         self.assertEqual(events, len(host.stdout_bytes().splitlines()))
         self.assertEqual(lost, 0)
+        # A path cut at its bound cannot be matched, so filters pass it on,
+        # marked (never dropped silently); other tests running at the same
+        # time open such paths.  The filters are judged on the rest.
+        every = host.records
+        host.records = lambda **match: [
+            r for r in every(**match) if not r.get("path_truncated")]
         return host
 
     def each_way(self, check):
