@@ -231,14 +231,16 @@ static void flush_outputs(struct runtime *rt)
 int runtime_run(struct runtime *rt, uint64_t duration_ns)
 {
 	uint64_t last_sync = clock_mono_ns();
+	/* Deliver what came in while attaching at once, not a tick later. */
+	int timeout = 0;
 
 	announce(rt);
 	if (duration_ns)
 		rt->stop_at_ns = clock_mono_ns() + duration_ns;
 	while (!rt->stop) {
 		struct epoll_event evs[8];
-		int timeout = RUNTIME_POLL_MS, n;
 		uint64_t now = clock_mono_ns();
+		int n;
 
 		if (rt->stop_at_ns) {
 			if (now >= rt->stop_at_ns) {
@@ -249,6 +251,7 @@ int runtime_run(struct runtime *rt, uint64_t duration_ns)
 				timeout = (rt->stop_at_ns - now) / 1000000 + 1;
 		}
 		n = epoll_wait(rt->epfd, evs, 8, timeout);
+		timeout = RUNTIME_POLL_MS;
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		for (int i = 0; i < n; i++)
