@@ -180,20 +180,13 @@ int enter_openat2(struct trace_event_raw_sys_enter *ctx)
 	return open_enter(ctx->args[0], (const char *)ctx->args[1]);
 }
 
-SEC("tp/syscalls/sys_exit_open")
-int exit_open(struct trace_event_raw_sys_exit *ctx)
-{
-	return open_exit(ctx->ret);
-}
-
+/*
+ * One program for the exits of open, openat and openat2 (the user side
+ * attaches it to all three): every program costs its own pass of the
+ * verifier at start-up, and this one holds the path walk.
+ */
 SEC("tp/syscalls/sys_exit_openat")
-int exit_openat(struct trace_event_raw_sys_exit *ctx)
-{
-	return open_exit(ctx->ret);
-}
-
-SEC("tp/syscalls/sys_exit_openat2")
-int exit_openat2(struct trace_event_raw_sys_exit *ctx)
+int exit_open_any(struct trace_event_raw_sys_exit *ctx)
 {
 	return open_exit(ctx->ret);
 }

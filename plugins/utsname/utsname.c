@@ -27,6 +27,9 @@ struct utsname {
 	const struct bpfhost_host_api *host;
 	struct bpfhost_plugin_ctx *ctx;
 	struct utsname_bpf *skel;
+	/* exit_open_any on the exits the skeleton has no link for */
+	struct bpf_link *exit_openat2;
+	struct bpf_link *exit_open;
 };
 
 static const struct bpfhost_option options[] = {
@@ -210,19 +213,24 @@ struct attach_step {
 	struct bpf_program *prog;
 	struct bpf_link **link;
 	bool optional;		/* open(2): absent on newer architectures */
+	const char *tp;		/* syscalls/tp, not the section's own */
 };
 
 static int attach_steps(struct utsname *u, const struct attach_step *steps,
 			size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		*steps[i].link = bpf_program__attach(steps[i].prog);
+		const char *tp = steps[i].tp;
+
+		*steps[i].link = tp ? bpf_program__attach_tracepoint(
+					      steps[i].prog, "syscalls", tp) :
+				      bpf_program__attach(steps[i].prog);
 		if (*steps[i].link)
 			continue;
 		if (steps[i].optional && errno == ENOENT)
 			continue;
 		u->host->log(u->ctx, BPFHOST_LOG_ERROR, "cannot attach %s: %s",
-			     bpf_program__section_name(steps[i].prog),
+			     tp ? tp : bpf_program__section_name(steps[i].prog),
 			     strerror(errno));
 		return -errno;
 	}
@@ -236,21 +244,23 @@ static int utsname_attach(void *state)
 	__typeof__(u->skel->links) *l = &u->skel->links;
 	/* Exits first, so no enter is left pending without its exit. */
 	const struct attach_step steps[] = {
-		{ p->exit_openat, &l->exit_openat, false },
-		{ p->exit_openat2, &l->exit_openat2, false },
-		{ p->exit_open, &l->exit_open, true },
-		{ p->exit_sethostname, &l->exit_sethostname, false },
-		{ p->exit_setdomainname, &l->exit_setdomainname, false },
-		{ p->exit_unshare, &l->exit_unshare, false },
-		{ p->exit_setns, &l->exit_setns, false },
-		{ p->enter_openat, &l->enter_openat, false },
-		{ p->enter_openat2, &l->enter_openat2, false },
-		{ p->enter_open, &l->enter_open, true },
-		{ p->enter_sethostname, &l->enter_sethostname, false },
-		{ p->enter_setdomainname, &l->enter_setdomainname, false },
-		{ p->enter_unshare, &l->enter_unshare, false },
-		{ p->enter_setns, &l->enter_setns, false },
-		{ p->on_newtask, &l->on_newtask, false },
+		{ p->exit_open_any, &l->exit_open_any, false, NULL },
+		{ p->exit_open_any, &u->exit_openat2, false,
+		  "sys_exit_openat2" },
+		{ p->exit_open_any, &u->exit_open, true, "sys_exit_open" },
+		{ p->exit_sethostname, &l->exit_sethostname, false, NULL },
+		{ p->exit_setdomainname, &l->exit_setdomainname, false, NULL },
+		{ p->exit_unshare, &l->exit_unshare, false, NULL },
+		{ p->exit_setns, &l->exit_setns, false, NULL },
+		{ p->enter_openat, &l->enter_openat, false, NULL },
+		{ p->enter_openat2, &l->enter_openat2, false, NULL },
+		{ p->enter_open, &l->enter_open, true, NULL },
+		{ p->enter_sethostname, &l->enter_sethostname, false, NULL },
+		{ p->enter_setdomainname, &l->enter_setdomainname, false,
+		  NULL },
+		{ p->enter_unshare, &l->enter_unshare, false, NULL },
+		{ p->enter_setns, &l->enter_setns, false, NULL },
+		{ p->on_newtask, &l->on_newtask, false, NULL },
 	};
 	int err;
 
@@ -266,12 +276,17 @@ static void utsname_detach(void *state)
 	struct utsname *u = state;
 
 	utsname_bpf__detach(u->skel);
+	bpf_link__destroy(u->exit_openat2);
+	bpf_link__destroy(u->exit_open);
+	u->exit_openat2 = NULL;
+	u->exit_open = NULL;
 }
 
 static void utsname_close(void *state)
 {
 	struct utsname *u = state;
 
+	utsname_detach(u);
 	utsname_bpf__destroy(u->skel);
 	free(u);
 }
