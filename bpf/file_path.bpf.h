@@ -29,8 +29,9 @@
  * against itself.
  *
  * The caller's side is file_path_resolve(): it fills the paths of a
- * struct bpfhost_file_paths (sdk/include/bpfhost/file_path.h) at sys_exit
- * of an open and applies the plugin's path filter to the resolved path.
+ * struct bpfhost_file_paths (sdk/include/bpfhost/file_path.h) and the
+ * strings they point at at sys_exit of an open, and applies the plugin's
+ * path filter to the resolved path.
  *
  * Include after vmlinux.h, <bpf/bpf_helpers.h> and <bpf/bpf_core_read.h>.
  */
@@ -49,6 +50,13 @@
  * offset and size bounds, not that the code keeps their sum in the buffer.
  */
 #define FILE_PATH_SLACK FILE_PATH_LEN
+/*
+ * A record's strings, built after its fixed part: path first, at 0, so
+ * path_arg and path_host start below 2 * FILE_PATH_LEN.
+ */
+#define FILE_PATH_STR_START_MASK (2 * FILE_PATH_LEN - 1)
+#define FILE_PATH_STRS_SIZE                                                    \
+	(FILE_PATH_STR_START_MASK + 1 + FILE_PATH_LEN + FILE_PATH_SLACK)
 
 #ifndef AT_FDCWD
 #define AT_FDCWD -100
@@ -347,7 +355,10 @@ static __always_inline __u32 file_path_append(char *buf, __u32 off,
 	return off;
 }
 
-/* Per-CPU room for one event struct type whose paths are built in place. */
+/*
+ * Per-CPU room for a record of one event struct type: the struct, then its
+ * strings (strs), as the record carries them.
+ */
 #define FILE_PATH_EVENT_SCRATCH(name, ev_type)                                 \
 	struct {                                                               \
 		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                       \
@@ -355,7 +366,7 @@ static __always_inline __u32 file_path_append(char *buf, __u32 off,
 		__type(key, __u32);                                            \
 		__type(value, struct {                                         \
 			ev_type event;                                         \
-			char slack[FILE_PATH_SLACK];                           \
+			char strs[FILE_PATH_STRS_SIZE];                        \
 		});                                                            \
 	} name SEC(".maps")
 
@@ -413,13 +424,15 @@ static __always_inline bool file_path_in_trie(struct file_path_filter *flt,
 
 /*
  * Fill p for an open, openat or openat2 that returned ret, given the dirfd
- * and name pointer its enter saw; *len gets strlen(p->path).  With a filter
- * (flt->trie), returns false as soon as the open is known not to match,
- * before the work only a record needs.  A path cut at a bound cannot be
- * decided: it is kept, and marked.  p must come from a map made with
- * FILE_PATH_EVENT_SCRATCH().
+ * and name pointer its enter saw.  The strings go to strs, which must follow
+ * the fixed part of base bytes in the record (FILE_PATH_EVENT_SCRATCH() lays
+ * them out so); *len gets the bytes of strs the record must carry.  With a
+ * filter (flt->trie), returns false as soon as the open is known not to
+ * match, before the work only a record needs.  A path cut at a bound cannot
+ * be decided: it is kept, and marked.
  */
 static __always_inline bool file_path_resolve(struct bpfhost_file_paths *p,
+					      char *strs, __u32 base,
 					      struct file_path_filter *flt,
 					      long ret, int dirfd,
 					      const char *user_name, __u32 *len)
@@ -429,6 +442,7 @@ static __always_inline bool file_path_resolve(struct bpfhost_file_paths *p,
 	bool cut = false, cut_host = false;
 	struct vfsmount *mnt = NULL;
 	struct dentry *dentry = NULL;
+	__u32 plen, alen, hlen = 0, at;
 	struct file *f = NULL;
 	long r;
 
@@ -442,33 +456,44 @@ static __always_inline bool file_path_resolve(struct bpfhost_file_paths *p,
 		dentry = BPF_CORE_READ(f, f_path.dentry);
 		mnt = BPF_CORE_READ(f, f_path.mnt);
 	} else if (!file_path_dir_of(task, dirfd, user_name, &dentry, &mnt)) {
-		r = bpf_probe_read_user_str(p->path, sizeof(p->path),
-					    user_name);
+		r = bpf_probe_read_user_str(strs, FILE_PATH_LEN, user_name);
 		if (r <= 0)
 			r = 1;
-		cut = r == sizeof(p->path);
-		*len = r - 1;
-		p->path[*len & (FILE_PATH_LEN - 1)] = '\0';
+		cut = r == FILE_PATH_LEN;
+		plen = r - 1;
+		strs[plen & (FILE_PATH_LEN - 1)] = '\0';
 		goto filter;
 	}
 	/* One walk and one build, whichever way: it halves verification. */
 	file_path_walk(w, task, dentry, mnt);
-	*len = file_path_build(p->path, sizeof(p->path), w, w->n_root, &cut);
+	plen = file_path_build(strs, FILE_PATH_LEN, w, w->n_root, &cut);
 	if (!f)
-		*len = file_path_append(p->path, *len, user_name, &cut);
+		plen = file_path_append(strs, plen, user_name, &cut);
 filter:
-	*len &= FILE_PATH_LEN - 1;
-	if (flt->trie && !cut && !file_path_in_trie(flt, p->path, *len))
+	plen &= FILE_PATH_LEN - 1;
+	if (flt->trie && !cut && !file_path_in_trie(flt, strs, plen))
 		return false;
-	p->path_host[0] = '\0';
+	p->path.offset = base;
+	p->path.len = plen;
+
+	at = plen + 1;
+	r = bpf_probe_read_user_str(strs + (at & FILE_PATH_STR_START_MASK),
+				    BPFHOST_PATH_ARG_LEN, user_name);
+	alen = r > 0 ? r - 1 : 0;
+	strs[(at + alen) & FILE_PATH_STR_START_MASK] = '\0';
+	p->path_arg.offset = base + at;
+	p->path_arg.len = alen;
+
+	at += alen + 1;
 	if (f && w->n_root < w->n)
-		file_path_build(p->path_host, sizeof(p->path_host), w, w->n,
-				&cut_host);
-	r = bpf_probe_read_user_str(p->path_arg, sizeof(p->path_arg),
-				    user_name);
-	if (r <= 0)
-		p->path_arg[0] = '\0';
-	p->truncated = cut || cut_host || r == sizeof(p->path_arg);
+		hlen = file_path_build(strs + (at & FILE_PATH_STR_START_MASK),
+				       BPFHOST_PATH_HOST_LEN, w, w->n,
+				       &cut_host);
+	p->path_host.offset = base + at;
+	p->path_host.len = hlen;
+	p->truncated = cut || cut_host || r == BPFHOST_PATH_ARG_LEN;
+	/* Below the mask already: it tells the verifier so. */
+	*len = (at + hlen) & FILE_PATH_STR_START_MASK;
 	return true;
 }
 

@@ -13,6 +13,7 @@ static const char *field_type_name(uint32_t type)
 		[BPFHOST_FIELD_UINT] = "uint", [BPFHOST_FIELD_INT] = "int",
 		[BPFHOST_FIELD_BOOL] = "bool", [BPFHOST_FIELD_STR] = "str",
 		[BPFHOST_FIELD_BYTES] = "bytes",
+		[BPFHOST_FIELD_STR_SPAN] = "str_span",
 	};
 
 	return type < BPFHOST_ARRAY_SIZE(names) ? names[type] : "?";
@@ -39,7 +40,8 @@ static const char *json_type(const struct bpfhost_field *f)
 {
 	if (f->type == BPFHOST_FIELD_BOOL)
 		return "boolean";
-	if (f->type == BPFHOST_FIELD_STR || f->type == BPFHOST_FIELD_BYTES)
+	if (f->type == BPFHOST_FIELD_STR || f->type == BPFHOST_FIELD_BYTES ||
+	    f->type == BPFHOST_FIELD_STR_SPAN)
 		return "string";
 	switch (f->display) {
 	case BPFHOST_DISPLAY_ERRNO:
@@ -77,12 +79,12 @@ static void text_event(FILE *out, const struct plugin *p,
 		s->help ? s->help : "", s->size);
 	if (s->btf_struct)
 		fprintf(out, ", struct %s", s->btf_struct);
-	fprintf(out, "\n  %-16s %-6s %6s %5s %-11s %-8s %s\n", "FIELD", "TYPE",
+	fprintf(out, "\n  %-16s %-8s %6s %5s %-11s %-8s %s\n", "FIELD", "TYPE",
 		"OFFSET", "SIZE", "DISPLAY", "JSON", "TEXT COLUMN");
 	for (uint32_t i = 0; i < s->nfields; i++) {
 		const struct bpfhost_field *f = &s->fields[i];
 
-		fprintf(out, "  %-16s %-6s %6u %5u %-11s %-8s %s\n", f->name,
+		fprintf(out, "  %-16s %-8s %6u %5u %-11s %-8s %s\n", f->name,
 			field_type_name(f->type), f->offset, f->size,
 			display_name(f->display), json_type(f),
 			in_text(f) ? f->header : "(JSON and syslog only)");

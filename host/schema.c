@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <bpfhost/str_span.h>
+
 #include "output/escape.h"
 #include "schema.h"
 
@@ -38,8 +40,12 @@ static bool field_check(const struct bpfhost_event_schema *s,
 	else if ((f->type == BPFHOST_FIELD_UINT || f->type == BPFHOST_FIELD_INT ||
 		  f->type == BPFHOST_FIELD_BOOL) && !is_int_size(f->size))
 		problem = "an integer field must be 1, 2, 4 or 8 bytes";
-	else if (f->type < BPFHOST_FIELD_UINT || f->type > BPFHOST_FIELD_BYTES)
+	else if (f->type < BPFHOST_FIELD_UINT ||
+		 f->type > BPFHOST_FIELD_STR_SPAN)
 		problem = "its type is unknown";
+	else if (f->type == BPFHOST_FIELD_STR_SPAN &&
+		 f->size != sizeof(struct bpfhost_str_span))
+		problem = "a string span is 4 bytes (struct bpfhost_str_span)";
 	else if ((f->display == BPFHOST_DISPLAY_FLAGS ||
 		  f->display == BPFHOST_DISPLAY_ENUM) && !f->value_names)
 		problem = "FLAGS and ENUM need value_names";
@@ -169,6 +175,20 @@ static void names_value(const struct bpfhost_field *f, uint64_t u,
 		sb_printf(sb, "%s0x%" PRIx64, any ? "|" : "", left);
 }
 
+/* A span pointing outside the record is null: never read past the record. */
+static void span_value(const uint8_t *p, const void *record, size_t size,
+		       struct value *v)
+{
+	struct bpfhost_str_span span;
+
+	memcpy(&span, p, sizeof(span));
+	if ((size_t)span.offset + span.len > size)
+		return;
+	v->kind = VALUE_STR;
+	v->str = (const char *)record + span.offset;
+	v->len = str_field_len(v->str, span.len);
+}
+
 void field_value(const struct bpfhost_field *f, const void *record,
 		 size_t size, struct strbuf *scratch, struct value *v)
 {
@@ -191,6 +211,10 @@ void field_value(const struct bpfhost_field *f, const void *record,
 	}
 	if (avail < f->size)
 		return;		/* a cut record: nothing to show */
+	if (f->type == BPFHOST_FIELD_STR_SPAN) {
+		span_value(p, record, size, v);
+		return;
+	}
 	if (f->type == BPFHOST_FIELD_BYTES) {
 		if (f->display == BPFHOST_DISPLAY_IPV4 ||
 		    f->display == BPFHOST_DISPLAY_IPV6) {

@@ -110,8 +110,8 @@ static __always_inline int trace_exit(long ret)
 	if (!scratch)
 		goto cleanup;
 	e = &scratch->event;
-	if (!file_path_resolve(&e->paths, &flt, ret, args->dirfd,
-			       args->filename, &len))
+	if (!file_path_resolve(&e->paths, scratch->strs, sizeof(*e), &flt,
+			       ret, args->dirfd, args->filename, &len))
 		goto cleanup;
 
 	bpfhost_header_init(&e->hdr, FILESNOOP_EVENT_OPEN);
@@ -124,9 +124,7 @@ static __always_inline int trace_exit(long ret)
 	e->mode = args->mode;
 	e->syscall = args->syscall;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpfhost_output(&events, &lost, e,
-		       offsetof(struct filesnoop_open_event, paths.path) +
-			       len + 1);
+	bpfhost_output(&events, &lost, e, sizeof(*e) + len);
 cleanup:
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;

@@ -20,7 +20,7 @@ enum filesnoop_syscall {
 	FILESNOOP_SYS_OPENAT2,
 };
 
-/* Sent cut after the NUL of paths.path, the trailing field. */
+/* Sent with the strings paths points at after it. */
 struct filesnoop_open_event {
 	struct bpfhost_event_header hdr;
 	__u32 pid;

@@ -147,16 +147,14 @@ static __always_inline int open_exit(long ret)
 	if (!scratch)
 		goto cleanup;
 	e = &scratch->event;
-	if (!file_path_resolve(&e->paths, &flt, ret, args->dirfd,
-			       args->filename, &len))
+	if (!file_path_resolve(&e->paths, scratch->strs, sizeof(*e), &flt,
+			       ret, args->dirfd, args->filename, &len))
 		goto cleanup;
 	bpfhost_header_init(&e->hdr, UTSNAME_EVENT_OPEN);
 	bpfhost_task_context_fill(&e->task);
 	e->err = errno_of(ret);
 	e->host_uts = e->task.uts_ns == host_uts_ns;
-	bpfhost_output(&events, &lost, e,
-		       offsetof(struct utsname_open_event, paths.path) +
-			       len + 1);
+	bpfhost_output(&events, &lost, e, sizeof(*e) + len);
 cleanup:
 	bpf_map_delete_elem(&open_pending, &tid);
 	return 0;

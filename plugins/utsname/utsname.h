@@ -26,8 +26,8 @@ enum utsname_syscall {
 };
 
 /*
- * A watched path was opened (or an open of it failed).  Sent cut after the
- * NUL of paths.path, the trailing field.
+ * A watched path was opened (or an open of it failed).  Sent with the
+ * strings paths points at after it.
  */
 struct utsname_open_event {
 	struct bpfhost_event_header hdr;

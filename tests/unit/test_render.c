@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "json_check.h"
 #include "output/output.h"
+#include <bpfhost/str_span.h>
 
 struct demo_event {
 	struct bpfhost_event_header hdr;
@@ -101,6 +102,32 @@ static const struct bpfhost_event_schema schemas[] = {
 	{ .name = "tick", .size = sizeof(struct tick_event), .nfields = 1,
 	  .fields = tick_fields },
 };
+
+/* Strings after the fixed part, found through STR_SPAN fields. */
+struct span_event {
+	struct bpfhost_event_header hdr;
+	struct bpfhost_str_span name;
+	struct bpfhost_str_span note;
+	char strs[16];
+};
+
+#define SPAN_AT(member) BPFHOST_FIELD_AT(struct span_event, member)
+#define SPAN_BASE offsetof(struct span_event, strs)
+
+static const struct bpfhost_field span_fields[] = {
+	{ .name = "name", .header = "NAME", .type = BPFHOST_FIELD_STR_SPAN,
+	  .width = -6, SPAN_AT(name) },
+	{ .name = "note", .header = "NOTE", .type = BPFHOST_FIELD_STR_SPAN,
+	  SPAN_AT(note) },
+};
+
+static const struct bpfhost_event_schema span_schema = {
+	.name = "span", .size = SPAN_BASE, .nfields = 2, .fields = span_fields,
+};
+
+static struct event_type span_type = { .plugin = "demo",
+				       .schema = &span_schema,
+				       .qname = "demo.span" };
 
 static struct event_type io_type = { .plugin = "demo", .schema = &schemas[0],
 				     .qname = "demo.io" };
@@ -400,6 +427,42 @@ static void test_format_choice(void)
 	pipeline_free(&p);
 }
 
+static void test_str_span(void)
+{
+	struct span_event e = {
+		.name = { SPAN_BASE, 5 },
+		.note = { SPAN_BASE + 6, 4 },
+		.strs = "hosts\0a\x01\"b",
+	};
+	const char *json;
+
+	use_types((const struct event_type *[]){ &span_type }, 1);
+	json = render(&json_formatter, &span_type, &e, sizeof(e), T0);
+	CHECK(strstr(json, "\"name\":\"hosts\",\"note\":\"a\\u0001\\\"b\"}"));
+	CHECK(json_valid(json, sb.len));
+	CHECK_STR(render(&text_formatter, &span_type, &e, sizeof(e), T0),
+		  "03:48:17.123456 hosts  a\\x01\"b\n");
+
+	/* Length 0 is an empty string; a NUL inside the span ends it. */
+	e.name.len = 0;
+	e.note = (struct bpfhost_str_span){ SPAN_BASE, 9 };
+	json = render(&json_formatter, &span_type, &e, sizeof(e), T0);
+	CHECK(strstr(json, "\"name\":\"\",\"note\":\"hosts\"}"));
+
+	/* Past the record's end, by a byte or far: null, nothing read. */
+	e.name = (struct bpfhost_str_span){ SPAN_BASE, 5 };
+	e.note = (struct bpfhost_str_span){ 0xffff, 0xffff };
+	json = render(&json_formatter, &span_type, &e, SPAN_BASE + 4, T0);
+	CHECK(strstr(json, "\"name\":null,\"note\":null}"));
+	CHECK(json_valid(json, sb.len));
+	json = render(&json_formatter, &span_type, &e, SPAN_BASE + 5, T0);
+	CHECK(strstr(json, "\"name\":\"hosts\",\"note\":null}"));
+	/* A record cut inside a span field: that field is null too. */
+	json = render(&json_formatter, &span_type, &e,
+		      offsetof(struct span_event, note) + 2, T0);
+	CHECK(strstr(json, "\"name\":null,\"note\":null}"));
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC0", 1);
@@ -412,6 +475,7 @@ int main(void)
 	RUN(test_text_event_column);
 	RUN(test_errno_extremes);
 	RUN(test_format_choice);
+	RUN(test_str_span);
 	sb_free(&sb);
 	sb_free(&out.scratch);
 	return CHECK_EXIT();

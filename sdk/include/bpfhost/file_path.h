@@ -2,9 +2,12 @@
 /*
  * The paths of an opened file, shared by the BPF side (bpf/file_path.bpf.h
  * fills them) and the user side (schema fields, filter keys).  A plugin puts
- * a struct bpfhost_file_paths last in its event struct, sends the record
- * cut after the NUL of path, and drops BPFHOST_FILE_PATH_FIELDS() into its
- * field table, so every plugin names these fields the same way:
+ * a struct bpfhost_file_paths in its event struct and drops
+ * BPFHOST_FILE_PATH_FIELDS() into its field table, so every plugin names
+ * these fields the same way.  The paths are string spans
+ * (<bpfhost/str_span.h>): their bytes follow the event struct in the record,
+ * which is sent cut to the bytes they use, about 100 to 200 bytes for a
+ * typical open.
  *
  *	path		the file actually opened, absolute, as the process sees
  *			it (its root, its mount namespace): the text PATH column
@@ -22,13 +25,12 @@
 #define BPFHOST_FILE_PATH_H
 
 #include <bpfhost/event.h>
+#include <bpfhost/str_span.h>
 
 #define BPFHOST_PATH_LEN 4096		/* PATH_MAX, NUL included */
 /*
- * Only the last field of a record can be cut to its length; the others
- * cross the ring buffer whole.  Two more PATH_MAX fields cost about 1.2 us
- * per record (measured, bench/open_overhead_paths.sh), so the name as
- * passed and the namespace view get bounds that fit nearly every path.
+ * The name as passed and the namespace view get smaller bounds that fit
+ * nearly every path: they bound the per-CPU scratch a record is built in.
  */
 #define BPFHOST_PATH_ARG_LEN 512
 #define BPFHOST_PATH_HOST_LEN 512
@@ -36,10 +38,10 @@
 
 struct bpfhost_file_paths {
 	__u8 truncated;
-	__u8 pad[7];
-	char path_arg[BPFHOST_PATH_ARG_LEN];
-	char path_host[BPFHOST_PATH_HOST_LEN];
-	char path[BPFHOST_PATH_LEN];	/* last: a record is cut after it */
+	__u8 pad[3];
+	struct bpfhost_str_span path;
+	struct bpfhost_str_span path_arg;
+	struct bpfhost_str_span path_host;
 };
 
 /*
@@ -71,12 +73,13 @@ static inline struct bpfhost_name_key bpfhost_name_key_of(const char *path)
 
 /* Needs <bpfhost/plugin.h>.  Text shows path only. */
 #define BPFHOST_FILE_PATH_FIELDS(ev, member)                                   \
-	{ .name = "path", .header = "PATH", .type = BPFHOST_FIELD_STR,         \
+	{ .name = "path", .header = "PATH",                                    \
+	  .type = BPFHOST_FIELD_STR_SPAN,                                      \
 	  BPFHOST_FILE_PATH_FIELD_AT(ev, member, path) },                      \
-	{ .name = "path_arg", .type = BPFHOST_FIELD_STR,                       \
+	{ .name = "path_arg", .type = BPFHOST_FIELD_STR_SPAN,                  \
 	  .flags = BPFHOST_FIELD_NO_TEXT,                                      \
 	  BPFHOST_FILE_PATH_FIELD_AT(ev, member, path_arg) },                  \
-	{ .name = "path_host", .type = BPFHOST_FIELD_STR,                      \
+	{ .name = "path_host", .type = BPFHOST_FIELD_STR_SPAN,                 \
 	  .flags = BPFHOST_FIELD_NO_TEXT,                                      \
 	  BPFHOST_FILE_PATH_FIELD_AT(ev, member, path_host) },                 \
 	{ .name = "path_truncated", .type = BPFHOST_FIELD_BOOL,                \

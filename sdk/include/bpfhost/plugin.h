@@ -63,6 +63,11 @@ enum bpfhost_field_type {
 	BPFHOST_FIELD_BOOL,	/* size 1..8, non-zero = true */
 	BPFHOST_FIELD_STR,	/* char[size], NUL-terminated or full; untrusted */
 	BPFHOST_FIELD_BYTES,	/* raw bytes, rendered as hex */
+	/*
+	 * A struct bpfhost_str_span (<bpfhost/str_span.h>, size 4): a string
+	 * after the record's fixed part; untrusted
+	 */
+	BPFHOST_FIELD_STR_SPAN,
 };
 
 /* How a field is shown.  JSON keeps numbers as numbers except where noted. */
