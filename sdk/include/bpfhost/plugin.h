@@ -113,8 +113,9 @@ struct bpfhost_field {
 /*
  * One event type.  A record is a struct bpfhost_event_header followed by the
  * plugin's fields; its header.type is the index of its schema.  A record may
- * be shorter than size only by cutting the trailing STR/BYTES field: the host
- * renders a string field up to the record's end.
+ * be shorter than size only by cutting the trailing STR/BYTES field (the host
+ * renders a string field up to the record's end), and longer than size by the
+ * string bytes its STR_SPAN fields point at.
  */
 struct bpfhost_event_schema {
 	const char *name;	/* [a-z0-9_]+: "open" */
