@@ -165,9 +165,12 @@ if $inputname != "rsyslogd" then
             return []
         out = []
         with open(self.out, "rb") as f:
-            for line in f.read().decode("utf-8").splitlines():
-                name, _, raw = line.partition(" ")
-                out.append((name, json.loads('"' + raw + '"')))
+            data = f.read()
+        # rsyslogd may be writing a line right now: only whole lines count.
+        data = data[:data.rfind(b"\n") + 1]
+        for line in data.decode("utf-8").splitlines():
+            name, _, raw = line.partition(" ")
+            out.append((name, json.loads('"' + raw + '"')))
         return out
 
 
