@@ -167,24 +167,15 @@ static int filesnoop_open(const struct bpfhost_host_api *host,
  */
 static int add_path_filters(struct filesnoop *fs, const char *opt, bool exact)
 {
-	int map_fd = bpf_map__fd(fs->skel->maps.path_filter);
+	int trie_fd = bpf_map__fd(fs->skel->maps.path_filter);
 	int names_fd = bpf_map__fd(fs->skel->maps.path_names);
 	unsigned int i, n = fs->host->opt_count(fs->ctx, opt);
-	__u8 one = 1;
 
 	for (i = 0; i < n; i++) {
 		const char *path = fs->host->opt_str(fs->ctx, opt, i);
-		struct bpfhost_name_key name = bpfhost_name_key_of(path);
-		struct filesnoop_path_key key = {};
-		size_t len = strlen(path) + (exact ? 1 : 0);
+		int err = bpfhost_path_filter_add(trie_fd, names_fd, path, exact);
 
-		memcpy(key.path, path, len);
-		key.prefixlen = len * 8;
-		if (bpf_map_update_elem(map_fd, &key, &one, BPF_ANY) ||
-		    (exact &&
-		     bpf_map_update_elem(names_fd, &name, &one, BPF_ANY))) {
-			int err = -errno;
-
+		if (err) {
 			fs->host->log(fs->ctx, BPFHOST_LOG_ERROR,
 				      "cannot add %s filter '%s': %s", opt,
 				      path, strerror(-err));

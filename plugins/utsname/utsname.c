@@ -167,24 +167,15 @@ static int utsname_open(const struct bpfhost_host_api *host,
  */
 static int add_watched_paths(struct utsname *u)
 {
-	int map_fd = bpf_map__fd(u->skel->maps.watched);
+	int trie_fd = bpf_map__fd(u->skel->maps.watched);
 	int names_fd = bpf_map__fd(u->skel->maps.watched_names);
 	unsigned int i, n = u->host->opt_count(u->ctx, "path");
-	__u8 one = 1;
 
 	for (i = 0; i < n; i++) {
 		const char *path = u->host->opt_str(u->ctx, "path", i);
-		struct bpfhost_name_key name = bpfhost_name_key_of(path);
-		struct utsname_path_key key = {};
-		size_t len = strlen(path) + 1;
+		int err = bpfhost_path_filter_add(trie_fd, names_fd, path, 1);
 
-		memcpy(key.path, path, len);
-		key.prefixlen = len * 8;
-		/* The basename goes in the set the kernel tests first. */
-		if (bpf_map_update_elem(map_fd, &key, &one, BPF_ANY) ||
-		    bpf_map_update_elem(names_fd, &name, &one, BPF_ANY)) {
-			int err = -errno;
-
+		if (err) {
 			u->host->log(u->ctx, BPFHOST_LOG_ERROR,
 				     "cannot watch path '%s': %s", path,
 				     strerror(-err));

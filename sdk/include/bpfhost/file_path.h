@@ -55,6 +55,7 @@ struct bpfhost_name_key {
 };
 
 #ifndef __bpf__
+#include <errno.h>
 #include <string.h>
 
 /* The key of the last name in path ("hosts" for "/etc/hosts"). */
@@ -66,6 +67,36 @@ static inline struct bpfhost_name_key bpfhost_name_key_of(const char *path)
 
 	strncpy(key.head, name, sizeof(key.head) - 1);
 	return key;
+}
+
+/*
+ * Add one path filter to a plugin's maps: trie_fd an LPM trie keyed by
+ * { __u32 prefixlen; __u8 path[N <= 256]; }, names_fd the basename set.  An
+ * exact path keeps its NUL in the trie key, so no longer path matches; a
+ * prefix leaves it out.  An exact path's last name also goes in the set the
+ * kernel tests before any walk.  The path is at most N - 2 (exact) or N - 1
+ * (prefix) bytes, as the plugin's option declares.  Needs <bpf/bpf.h>.
+ * Returns 0 or -errno.
+ */
+static inline int bpfhost_path_filter_add(int trie_fd, int names_fd,
+					  const char *path, int exact)
+{
+	struct {
+		__u32 prefixlen;
+		__u8 path[256];
+	} key = {};
+	struct bpfhost_name_key name = bpfhost_name_key_of(path);
+	size_t len = strlen(path) + (exact ? 1 : 0);
+	__u8 one = 1;
+
+	if (len > sizeof(key.path))
+		return -ENAMETOOLONG;
+	memcpy(key.path, path, len);
+	key.prefixlen = len * 8;
+	if (bpf_map_update_elem(trie_fd, &key, &one, BPF_ANY) ||
+	    (exact && bpf_map_update_elem(names_fd, &name, &one, BPF_ANY)))
+		return -errno;
+	return 0;
 }
 
 #define BPFHOST_FILE_PATH_FIELD_AT(ev, member, sub)                            \
