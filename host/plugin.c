@@ -50,7 +50,7 @@ static int check_ops(struct plugin *p, const struct bpfhost_plugin_ops *ops)
 	/* A newer minor table may be bigger: take the part we know. */
 	memcpy(&p->ops, ops,
 	       ops->size < sizeof(p->ops) ? ops->size : sizeof(p->ops));
-	if (!schema_check_plugin(&p->ops, ops->size, why, sizeof(why))) {
+	if (!schema_check_plugin(&p->ops, why, sizeof(why))) {
 		log_error("plugin %s (%s) is malformed: %s", p->name, p->path,
 			  why);
 		return -EINVAL;

@@ -62,10 +62,9 @@ static bool field_check(const struct bpfhost_event_schema *s,
 	return false;
 }
 
-bool schema_check_plugin(const struct bpfhost_plugin_ops *ops, size_t ops_size,
-			 char *why, size_t len)
+bool schema_check_plugin(const struct bpfhost_plugin_ops *ops, char *why,
+			 size_t len)
 {
-	(void)ops_size;
 	if (!schema_name_valid(ops->name)) {
 		snprintf(why, len, "plugin name is not [a-z0-9_]+");
 		return false;

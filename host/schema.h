@@ -19,8 +19,8 @@
  * [a-z0-9_]+, fields lie inside their struct with valid sizes, display hints
  * fit their types.  On error writes one sentence to why and returns false.
  */
-bool schema_check_plugin(const struct bpfhost_plugin_ops *ops, size_t ops_size,
-			 char *why, size_t whylen);
+bool schema_check_plugin(const struct bpfhost_plugin_ops *ops, char *why,
+			 size_t whylen);
 
 /* Smallest record that holds every field but a trailing STR/BYTES one. */
 uint32_t schema_min_size(const struct bpfhost_event_schema *schema);
