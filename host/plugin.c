@@ -188,24 +188,27 @@ int plugin_configure(struct plugin *p, const struct config_section *sec)
 	return 0;
 }
 
-int plugin_start(struct plugin *p)
+int plugin_step(struct plugin *p)
 {
 	int err;
 
-	err = p->ops.open(&plugin_host_api, (struct bpfhost_plugin_ctx *)p,
-			  &p->state);
-	if (err)
-		return err;
-	p->stage = PLUGIN_OPENED;
-	err = p->ops.load(p->state);
-	if (err)
-		return err;
-	p->stage = PLUGIN_BPF_LOADED;
-	err = p->ops.attach(p->state);
-	if (err)
-		return err;
-	p->stage = PLUGIN_ATTACHED;
-	return 0;
+	switch (p->stage) {
+	case PLUGIN_LOADED:
+		err = p->ops.open(&plugin_host_api,
+				  (struct bpfhost_plugin_ctx *)p, &p->state);
+		break;
+	case PLUGIN_OPENED:
+		err = p->ops.load(p->state);
+		break;
+	case PLUGIN_BPF_LOADED:
+		err = p->ops.attach(p->state);
+		break;
+	default:
+		return -EALREADY;
+	}
+	if (!err)
+		p->stage++;
+	return err;
 }
 
 void plugin_detach(struct plugin *p)

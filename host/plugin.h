@@ -66,8 +66,11 @@ void plugin_unload(struct plugin *p);
 /* Apply a config section's entries to the plugin's options. */
 int plugin_configure(struct plugin *p, const struct config_section *sec);
 
-/* open, load, attach.  0 or -errno; the stage says how far it got. */
-int plugin_start(struct plugin *p);
+/*
+ * The next step of the lifecycle: open, load or attach, by the stage it is
+ * at.  0 (the stage moved on) or the op's -errno (the stage stays).
+ */
+int plugin_step(struct plugin *p);
 /* Undo whatever plugin_start reached: detach, then close. */
 void plugin_detach(struct plugin *p);
 void plugin_close(struct plugin *p);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #define _GNU_SOURCE
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,21 +120,24 @@ static void unwind(struct runtime *rt)
 		plugin_close(&rt->plugins[i]);
 }
 
-int runtime_start(struct runtime *rt)
+/*
+ * One lifecycle step for every plugin at stage `from`.  A plugin whose step
+ * fails is reported and closed, and the others go on without it; but open()
+ * refusing its options is bad config, and then nothing runs (-EINVAL).
+ */
+static int start_phase(struct runtime *rt, enum plugin_stage from)
 {
-	unsigned int running = 0;
-
 	for (unsigned int i = 0; i < rt->nplugins; i++) {
 		struct plugin *p = &rt->plugins[i];
-		int err = plugin_start(p);
+		int err;
 
-		if (!err) {
-			running++;
+		if (p->stage != from)
+			continue;	/* failed an earlier phase */
+		err = plugin_step(p);
+		if (!err)
 			continue;
-		}
 		log_debug("%s: start stopped at stage %d: %s", p->name,
 			  p->stage, strerror(-err));
-		/* open() refusing its options is bad config: nothing runs. */
 		if (err == -EINVAL && p->stage == PLUGIN_LOADED) {
 			unwind(rt);
 			return err;
@@ -143,6 +147,33 @@ int runtime_start(struct runtime *rt)
 		runtime_set_tick(rt, p, 0);
 		plugin_close(p);
 	}
+	return 0;
+}
+
+/*
+ * Phase by phase: every plugin opens, then every plugin loads, then every
+ * plugin attaches.  Loading is the heavy part (libbpf parses the kernel's
+ * BTF, megabytes, once per object, and frees it after); done before any
+ * ring buffer is mapped, those transients do not stack on the rings.  And
+ * nothing reports events until everything is loaded, so filesnoop does not
+ * see the host's own start-up work.
+ */
+int runtime_start(struct runtime *rt)
+{
+	unsigned int running = 0;
+	int err;
+
+	for (enum plugin_stage from = PLUGIN_LOADED; from < PLUGIN_ATTACHED;
+	     from++) {
+		err = start_phase(rt, from);
+		if (err)
+			return err;
+		/* The freed BTF copies of the loads go back to the system. */
+		if (from == PLUGIN_OPENED)
+			malloc_trim(0);
+	}
+	for (unsigned int i = 0; i < rt->nplugins; i++)
+		running += rt->plugins[i].stage == PLUGIN_ATTACHED;
 	if (!running) {
 		log_error("no plugin left to run");
 		return -ENOEXEC;
