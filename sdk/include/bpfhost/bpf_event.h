@@ -8,19 +8,22 @@
  * Wake-ups: waking the reader for every record costs about 4 us per event on
  * the machines we measured; the host instead drains every ring on a short
  * timer, so records are submitted with BPF_RB_NO_WAKEUP and the reader is
- * woken only once BPFHOST_WAKEUP_BYTES are waiting (a burst that would
- * otherwise fill the ring before the next timer tick).
+ * woken only once a quarter of the ring is waiting (a burst that would
+ * otherwise fill the ring before the next timer tick).  The quarter is taken
+ * from the ring's size at run time, so the user side may resize the ring
+ * (bpf_map__set_max_entries) before load.
+ *
+ * Ring size: every byte of the ring is resident in the host twice (the
+ * consumer maps it twice to read records that wrap), so size it to the
+ * bursts the plugin must absorb between two drains, not larger: records
+ * are drained every 20 ms and at once on a forced wake-up.
  */
 #ifndef BPFHOST_BPF_EVENT_H
 #define BPFHOST_BPF_EVENT_H
 
 #include <bpfhost/event.h>
 
-#ifndef BPFHOST_WAKEUP_BYTES
-#define BPFHOST_WAKEUP_BYTES (256 * 1024)
-#endif
-
-/* BPFHOST_RINGBUF(events, 4 << 20); -- size a power of two, >= page size */
+/* BPFHOST_RINGBUF(events, 1 << 20); -- size a power of two, >= page size */
 #define BPFHOST_RINGBUF(name, bytes)                                           \
 	struct {                                                               \
 		__uint(type, BPF_MAP_TYPE_RINGBUF);                            \
@@ -48,8 +51,8 @@ static __always_inline void bpfhost_count_lost(void *lost_map)
 
 static __always_inline __u64 bpfhost_wakeup_flags(void *ringbuf)
 {
-	return bpf_ringbuf_query(ringbuf, BPF_RB_AVAIL_DATA) >=
-			       BPFHOST_WAKEUP_BYTES ?
+	return bpf_ringbuf_query(ringbuf, BPF_RB_AVAIL_DATA) * 4 >=
+			       bpf_ringbuf_query(ringbuf, BPF_RB_RING_SIZE) ?
 		       BPF_RB_FORCE_WAKEUP :
 		       BPF_RB_NO_WAKEUP;
 }
