@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The absolute path of a file the kernel has opened, read from its dentries.
+ * The absolute path of a file the kernel has opened, read from its dentries,
+ * at the sys_exit of open(2), openat(2) and openat2(2).
  *
  * Tracepoint programs cannot call bpf_d_path(), so this walks the dcache
  * with CO-RE reads, as the kernel's d_path() does: from the file's dentry up
@@ -16,29 +17,56 @@
  * end that names the file) and loses its leading '/', and the builder says
  * so; a caller must put that in its record.
  *
- * The loops are bpf_loop() callbacks, so this needs Linux 5.17 or newer:
- * the verifier checks a callback body once (or a few times, until its state
- * repeats) instead of every iteration of an unrolled or bounded loop, which
- * cost about 270k-460k processed instructions per program and most of the
- * start-up time.  The state a step carries lives in a per-CPU map, so every
- * step looks the same to the verifier.  Verified on 6.18, with clang 14.
+ * Everything happens at sys_exit: no enter program, no per-thread map.  The
+ * arguments come from the user registers the task saved at syscall entry
+ * (bpf_get_current_task_btf() and bpf_task_pt_regs(), 5.11 and 5.15; both
+ * are in the helper set of every tracing program type, tracepoints
+ * included).  They still hold the arguments the syscall ran with: the
+ * kernel reads them from there and writes only the return register (which
+ * is also the first argument on arm64 and s390: libbpf's
+ * PT_REGS_PARM1_SYSCALL reads orig_x0 / orig_gpr2 there); a ptracer or
+ * seccomp that rewrites them does so before the syscall runs (and before
+ * sys_enter), and the ptrace stop at exit, and signal delivery with its
+ * restart rewrite, come after sys_exit.  Compat (32-bit) syscalls of a
+ * 64-bit kernel never fire the syscall tracepoints on x86 and arm64
+ * (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS), so the registers are always the
+ * native ABI's.  The syscall numbers come from the user side (rodata), as
+ * open(2) has none on newer architectures.
+ *
+ * Verification cost: the loops are bpf_loop() callbacks (Linux 5.17 or
+ * newer): the verifier checks a callback body once (or a few times, until
+ * its state repeats) instead of every iteration.  The state a step carries
+ * lives in a per-CPU map, so every step looks the same to the verifier.
+ * The walk, the build and the resolver are global functions: the verifier
+ * checks each once, on its own, however many ways a caller reaches it, and
+ * a plugin's program is only its filters and its record.
  *
  * No locks are taken, so a rename racing with the walk may give a path that
  * never existed; a thread closing and reusing the fd between the open and
- * sys_exit gives the other file's path.  Both need a race the opener runs
- * against itself.
+ * sys_exit gives the other file's path, and one rewriting the name or the
+ * struct open_how after the syscall read them gives what it wrote.  All
+ * need a race the opener runs against itself.
  *
- * The caller's side is file_path_resolve(): it fills the paths of a
- * struct bpfhost_file_paths (sdk/include/bpfhost/file_path.h) and the
- * strings they point at at sys_exit of an open, and applies the plugin's
- * path filter to the resolved path.
+ * A caller's sys_exit program takes a struct syscall_trace_exit, the
+ * record of the syscalls:sys_exit_* events (its nr is an int: the
+ * trace_event_raw_sys_exit of raw_syscalls has a long id there, whose upper
+ * half is padding here), and calls file_path_open_begin() (the file, and the
+ * quick test of its name against exact filters), file_path_open_args(),
+ * then file_path_resolve(), which fills a struct bpfhost_file_paths
+ * (sdk/include/bpfhost/file_path.h) and the strings it points at, and
+ * applies the path filter to the resolved path.  The user side sets the
+ * rodata below with BPFHOST_FILE_PATH_SETUP() and fills the filter maps
+ * with bpfhost_path_filter_add().
  *
- * Include after vmlinux.h, <bpf/bpf_helpers.h> and <bpf/bpf_core_read.h>.
+ * Include after vmlinux.h, <bpf/bpf_helpers.h> and <bpf/bpf_core_read.h>,
+ * with __TARGET_ARCH_<arch> defined (bpf/meson.build does).
  */
 #ifndef BPFHOST_FILE_PATH_BPF_H
 #define BPFHOST_FILE_PATH_BPF_H
 
+#include <bpf/bpf_tracing.h>
 #include <bpfhost/file_path.h>
+#include "path_filter.bpf.h"
 
 #define FILE_PATH_LEN BPFHOST_PATH_LEN
 /* Names; a power of two (an index is masked with it). */
@@ -61,6 +89,80 @@
 #ifndef AT_FDCWD
 #define AT_FDCWD -100
 #endif
+
+/* Set by the user side before load, with BPFHOST_FILE_PATH_SETUP(). */
+const volatile bool file_path_filter = false;	/* match the trie */
+const volatile bool file_path_exact = false;	/* every filter exact */
+/* The syscall numbers of this architecture; -1 for none. */
+const volatile long file_path_nr_open = -1;
+const volatile long file_path_nr_openat = -1;
+const volatile long file_path_nr_openat2 = -1;
+
+/* Same values as the plugins' own syscall enums. */
+enum file_path_syscall {
+	FILE_PATH_SYS_OPEN = 0,
+	FILE_PATH_SYS_OPENAT,
+	FILE_PATH_SYS_OPENAT2,
+};
+
+/*
+ * The path filter: an LPM trie of exact paths (with their NUL) and prefixes
+ * (without), and, when every filter is exact, the set of their basenames.
+ */
+#define FILE_PATH_FILTERS 1024
+PATH_FILTER(file_path_trie, struct bpfhost_path_filter_key, FILE_PATH_FILTERS);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FILE_PATH_FILTERS);
+	__type(key, struct bpfhost_name_key);
+	__type(value, __u8);
+} file_path_names SEC(".maps");
+
+/*
+ * A record's strings, built after its fixed part: path first, at 0, so
+ * path_arg and path_host start below 2 * FILE_PATH_LEN.  A struct, so a
+ * global function's argument carries its size.
+ */
+struct file_path_strs {
+	char s[FILE_PATH_STRS_SIZE];
+};
+
+/*
+ * Per-CPU room for a record of one event struct type: the struct, then its
+ * strings, as the record carries them.
+ */
+#define FILE_PATH_EVENT_SCRATCH(name, ev_type)                                 \
+	struct {                                                               \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                       \
+		__uint(max_entries, 1);                                        \
+		__type(key, __u32);                                            \
+		__type(value, struct {                                         \
+			ev_type event;                                         \
+			struct file_path_strs strs;                            \
+		});                                                            \
+	} name SEC(".maps")
+
+/*
+ * What the sys_exit of an open knows, for file_path_resolve().  Pointers as
+ * integers: the verifier checks a global function's pointer argument as
+ * plain memory of its struct's size.
+ */
+struct file_path_open {
+	__u64 dentry;		/* of the file opened; 0: none (failed) */
+	__u64 mnt;		/* struct vfsmount * of the file */
+	__u64 name;		/* the name as passed, in user memory */
+	__s64 ret;
+	/* flags and mode in the order of struct open_how's first two */
+	__u64 flags;		/* open(2) flags */
+	__u64 mode;
+	__s32 dirfd;
+	__u32 syscall;		/* enum file_path_syscall */
+};
+
+_Static_assert(__builtin_offsetof(struct open_how, mode) ==
+		       __builtin_offsetof(struct open_how, flags) + 8,
+	       "struct open_how starts with flags, mode");
 
 /*
  * Per-CPU scratch of one walk and build.  Everything a loop step reads or
@@ -112,19 +214,100 @@ static __always_inline struct file_path_walk *file_path_scratch(void)
 	return bpf_map_lookup_elem(&file_path_walks, &zero);
 }
 
+
 /* The open file behind fd in the current task, or NULL. */
-static __always_inline struct file *file_path_fd_file(struct task_struct *task,
-						      int fd)
+static __always_inline struct file *file_path_fd_file(int fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	/*
+	 * Typed (BTF) pointers: the verifier turns these reads into plain
+	 * loads guarded against faults, no helper call each; a NULL on the
+	 * way reads as 0.  fdt->fd points at pointers, which the verifier
+	 * does not type: that one read goes through a helper.
+	 */
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
 	struct file **fds;
 	struct file *f = NULL;
 
-	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_core_read(&f, sizeof(f), &fds[fd]);
+	fds = fdt->fd;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
+}
+
+/* Is the dentry's name one an exact filter ends with? */
+static __always_inline bool file_path_name_known(struct dentry *dentry)
+{
+	struct bpfhost_name_key key = {};
+	struct qstr q = {};
+
+	bpf_core_read(&q, sizeof(q), &dentry->d_name);
+	key.len = q.len;
+	bpf_probe_read_kernel_str(key.head, sizeof(key.head), q.name);
+	return bpf_map_lookup_elem(&file_path_names, &key) != NULL;
+}
+
+/*
+ * First step of an open's sys_exit, given its return value: fill the file
+ * part of *o.  Returns false when the file's own name rules out every exact
+ * filter, the cheap test that rejects most opens before any path work.
+ */
+static __always_inline bool file_path_open_begin(long ret,
+						 struct file_path_open *o)
+{
+	struct file *f = ret >= 0 ? file_path_fd_file(ret) : NULL;
+	struct path fp = {};
+
+	if (f)
+		bpf_core_read(&fp, sizeof(fp), &f->f_path);
+	if (fp.dentry && file_path_exact && !file_path_name_known(fp.dentry))
+		return false;
+	o->ret = ret;
+	o->dentry = (__u64)fp.dentry;
+	o->mnt = (__u64)fp.mnt;
+	return true;
+}
+
+/*
+ * The arguments of the open syscall number nr from the registers
+ * saved at its entry (see the top of this file).  The flags and the mode of
+ * openat2(2) are in user memory: read only with want_flags.
+ */
+static __always_inline void file_path_open_args(long nr,
+						struct file_path_open *o,
+						bool want_flags)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(
+		bpf_get_current_task_btf());
+
+	if (nr != file_path_nr_openat && nr != file_path_nr_openat2) {
+		/* open(2): the only other exit the program is attached to */
+		o->syscall = FILE_PATH_SYS_OPEN;
+		o->dirfd = AT_FDCWD;
+		o->name = PT_REGS_PARM1_SYSCALL(regs);
+		o->flags = PT_REGS_PARM2_SYSCALL(regs);
+		o->mode = PT_REGS_PARM3_SYSCALL(regs);
+		return;
+	}
+	o->dirfd = PT_REGS_PARM1_SYSCALL(regs);
+	o->name = PT_REGS_PARM2_SYSCALL(regs);
+	if (nr == file_path_nr_openat) {
+		o->syscall = FILE_PATH_SYS_OPENAT;
+		o->flags = PT_REGS_PARM3_SYSCALL(regs);
+		o->mode = PT_REGS_PARM4_SYSCALL(regs);
+		return;
+	}
+	o->syscall = FILE_PATH_SYS_OPENAT2;
+	o->flags = 0;
+	o->mode = 0;
+	/*
+	 * Straight into o, which begins as struct open_how does: a load of
+	 * a local copy would share its instruction with the register loads
+	 * above, which the verifier refuses (two pointer types).
+	 */
+	if (want_flags)
+		bpf_probe_read_user(&o->flags, sizeof(o->flags) + sizeof(o->mode),
+				    (void *)PT_REGS_PARM3_SYSCALL(regs));
 }
 
 static __always_inline struct vfsmount *file_path_vfsmount(struct mount *m)
@@ -182,20 +365,22 @@ static long file_path_walk_step(__u32 i, void *ctx)
 
 /*
  * Collect the names from dentry (on vfsmnt) up to the root of the mount
- * namespace into w, noting how many lie below the current task's root.
+ * namespace into the per-CPU walk, noting how many lie below the current
+ * task's root.
  */
-static __always_inline void file_path_walk(struct file_path_walk *w,
-					   struct task_struct *task,
-					   struct dentry *dentry,
-					   struct vfsmount *vfsmnt)
+__noinline int file_path_collect(__u64 dentry, __u64 vfsmnt)
 {
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file_path_walk *w = file_path_scratch();
 	struct file_path_step_ctx c = { .w = w };
 
+	if (!w)
+		return -1;
 	w->root = BPF_CORE_READ(task, fs, root.dentry);
 	w->root_mnt = BPF_CORE_READ(task, fs, root.mnt);
 	w->ns_root = BPF_CORE_READ(task, nsproxy, mnt_ns, root);
-	w->dentry = dentry;
-	w->vfsmnt = vfsmnt;
+	w->dentry = (struct dentry *)dentry;
+	w->vfsmnt = (struct vfsmount *)vfsmnt;
 	w->mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
 	w->n = 0;
 	w->n_root = 0;
@@ -207,6 +392,7 @@ static __always_inline void file_path_walk(struct file_path_walk *w,
 	/* Outside the task's root (a magic link escaped it): namespace view. */
 	if (!w->root_seen)
 		w->n_root = w->n;
+	return 0;
 }
 
 /*
@@ -257,28 +443,35 @@ static long file_path_write_step(__u32 i, void *ctx)
 	return 0;
 }
 
+/* In file_path_build()'s result: the path was cut. */
+#define FILE_PATH_BUILD_CUT (1 << 16)
+
 /*
- * Write names [top - 1] .. [0] of w into buf[size] as "/a/b/c"; size is at
- * most FILE_PATH_LEN, and FILE_PATH_SLACK bytes after buf must be writable.
+ * Write names [top - 1] .. [0] of the walk as "/a/b/c" into strs at offset
+ * at (below 2 * FILE_PATH_LEN), at most size (at most FILE_PATH_LEN) bytes.
  * When the path does not fit, or the walk was cut before the root (only
- * when top is w->n), the leading names are dropped, so is the leading '/',
- * and *cut is set.  A file with no path in the namespace (detached: a pipe
- * or memfd reopened through /proc/PID/fd, a detached mount) gets the names
- * its own filesystem knows, without the leading '/', and is not marked cut.
- * Returns the length, NUL not counted.
+ * when top is the walk's n), the leading names are dropped, so is the
+ * leading '/', and FILE_PATH_BUILD_CUT is set.  A file with no path in the
+ * namespace (detached: a pipe or memfd reopened through /proc/PID/fd, a
+ * detached mount) gets the names its own filesystem knows, without the
+ * leading '/', and is not marked cut.  Returns the length, NUL not counted.
  */
-static __always_inline __u32 file_path_build(char *buf, __u32 size,
-					     struct file_path_walk *w,
-					     __u32 top, bool *cut)
+__noinline int file_path_build(struct file_path_strs *strs, __u32 at,
+			       __u32 size, __u32 top)
 {
-	struct file_path_step_ctx c = { .w = w, .buf = buf };
-	bool whole = top != w->n || !w->cut;
-	bool lead = top != w->n || (!w->cut && !w->detached);
+	struct file_path_walk *w = file_path_scratch();
+	struct file_path_step_ctx c = { .w = w };
+	bool whole, lead, cut;
 	__u32 off;
 
+	if (!w || !strs)
+		return 0;
+	c.buf = strs->s + (at & FILE_PATH_STR_START_MASK);
+	whole = top != w->n || !w->cut;
+	lead = top != w->n || (!w->cut && !w->detached);
 	if (top > FILE_PATH_MAX_DEPTH)
 		top = FILE_PATH_MAX_DEPTH;
-	w->size = size;
+	w->size = size < FILE_PATH_LEN ? size : FILE_PATH_LEN;
 	w->total = 0;
 	w->first = 0;
 	bpf_loop(top, file_path_fit_step, &c, 0);
@@ -288,12 +481,12 @@ static __always_inline __u32 file_path_build(char *buf, __u32 size,
 	w->off = 0;
 	w->build_cut = 0;
 	bpf_loop(w->first, file_path_write_step, &c, 0);
-	*cut = !whole || w->build_cut;
+	cut = !whole || w->build_cut;
 	off = w->off & (FILE_PATH_LEN - 1);
 	if (!off && lead)
-		buf[off++] = '/';
-	buf[off] = '\0';
-	return off;
+		c.buf[off++] = '/';
+	c.buf[off] = '\0';
+	return off | (cut ? FILE_PATH_BUILD_CUT : 0);
 }
 
 /*
@@ -302,27 +495,27 @@ static __always_inline __u32 file_path_build(char *buf, __u32 size,
  * Sets *dentry and *mnt to that directory; false when there is none to use
  * (an absolute name, a bad dirfd) and the name stands as passed.
  */
-static __always_inline bool file_path_dir_of(struct task_struct *task,
-					     int dirfd, const char *user_name,
-					     struct dentry **dentry,
-					     struct vfsmount **mnt)
+static __always_inline bool file_path_dir_of(int dirfd, const char *user_name,
+					     __u64 *dentry, __u64 *mnt)
 {
-	struct file *dir;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct path dir = {};
+	struct file *f;
 	char c = 0;
 
 	bpf_probe_read_user(&c, 1, user_name);
 	if (c == '/')
 		return false;
 	if (dirfd == AT_FDCWD) {
-		*dentry = BPF_CORE_READ(task, fs, pwd.dentry);
-		*mnt = BPF_CORE_READ(task, fs, pwd.mnt);
-		return true;
+		BPF_CORE_READ_INTO(&dir, task, fs, pwd);
+	} else {
+		f = file_path_fd_file(dirfd);
+		if (!f)
+			return false;
+		bpf_core_read(&dir, sizeof(dir), &f->f_path);
 	}
-	dir = file_path_fd_file(task, dirfd);
-	if (!dir)
-		return false;
-	*dentry = BPF_CORE_READ(dir, f_path.dentry);
-	*mnt = BPF_CORE_READ(dir, f_path.mnt);
+	*dentry = (__u64)dir.dentry;
+	*mnt = (__u64)dir.mnt;
 	return true;
 }
 
@@ -356,145 +549,94 @@ static __always_inline __u32 file_path_append(char *buf, __u32 off,
 }
 
 /*
- * Per-CPU room for a record of one event struct type: the struct, then its
- * strings (strs), as the record carries them.
- */
-#define FILE_PATH_EVENT_SCRATCH(name, ev_type)                                 \
-	struct {                                                               \
-		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                       \
-		__uint(max_entries, 1);                                        \
-		__type(key, __u32);                                            \
-		__type(value, struct {                                         \
-			ev_type event;                                         \
-			char strs[FILE_PATH_STRS_SIZE];                        \
-		});                                                            \
-	} name SEC(".maps")
-
-/* The basenames of exact path filters, keyed by struct bpfhost_name_key. */
-#define FILE_PATH_NAMES(name, max_names)                                       \
-	struct {                                                               \
-		__uint(type, BPF_MAP_TYPE_HASH);                               \
-		__uint(max_entries, max_names);                                \
-		__type(key, struct bpfhost_name_key);                          \
-		__type(value, __u8);                                           \
-	} name SEC(".maps")
-
-/*
- * A plugin's path filter: an LPM trie made by PATH_FILTER()
- * (bpf/path_filter.bpf.h), exact paths with their NUL, prefixes without;
- * and, when every filter is exact, the set of their basenames.
- */
-struct file_path_filter {
-	void *trie;		/* NULL: no filter */
-	void *trie_key;		/* per-CPU array: the trie's key scratch */
-	__u32 key_size;		/* bytes of path in a trie key */
-	void *names;		/* NULL: some filter is a prefix */
-};
-
-/* Is the file's own name one an exact filter ends with? */
-static __always_inline bool file_path_name_known(void *names, struct file *f)
-{
-	struct qstr q = BPF_CORE_READ(f, f_path.dentry, d_name);
-	struct bpfhost_name_key key = {};
-
-	key.len = q.len;
-	bpf_probe_read_kernel_str(key.head, sizeof(key.head), q.name);
-	return bpf_map_lookup_elem(names, &key) != NULL;
-}
-
-/*
  * Look the path in buf (length len, kernel memory) up in the filter's trie.
  * A path longer than a key can match a prefix, never an exact path.
  */
-static __always_inline bool file_path_in_trie(struct file_path_filter *flt,
-					      const char *buf, __u32 len)
+static __always_inline bool file_path_in_trie(const char *buf, __u32 len)
 {
 	__u32 n = len + 1, zero = 0;
-	__u32 *key = bpf_map_lookup_elem(flt->trie_key, &zero);
+	struct bpfhost_path_filter_key *key;
 
+	key = bpf_map_lookup_elem(&file_path_trie_key, &zero);
 	if (!key)
 		return false;
-	if (n >= flt->key_size)
-		n = flt->key_size - 1;
-	if (bpf_probe_read_kernel(key + 1, flt->key_size, buf))
+	if (n >= sizeof(key->path))
+		n = sizeof(key->path) - 1;
+	if (bpf_probe_read_kernel(key->path, sizeof(key->path), buf))
 		return false;
-	*key = n * 8;
-	return bpf_map_lookup_elem(flt->trie, key) != NULL;
+	key->prefixlen = n * 8;
+	return bpf_map_lookup_elem(&file_path_trie, key) != NULL;
 }
 
 /*
- * Fill p for an open, openat or openat2 that returned ret, given the dirfd
- * and name pointer its enter saw.  The strings go to strs, which must follow
- * the fixed part of base bytes in the record (FILE_PATH_EVENT_SCRATCH() lays
- * them out so); *len gets the bytes of strs the record must carry.  With a
- * filter (flt->trie), returns false as soon as the open is known not to
- * match, before the work only a record needs.  A path cut at a bound cannot
- * be decided: it is kept, and marked.
+ * Fill p and the strings after it (strs, which must follow the fixed part
+ * of base bytes in the record: FILE_PATH_EVENT_SCRATCH() lays them out so)
+ * for the open o.  Returns the bytes of strs the record must carry, or -1
+ * as soon as the path filter (file_path_filter) is known not to match,
+ * before the work only a record needs.  A path cut at a bound cannot be
+ * decided: it is kept, and marked.
  */
-static __always_inline bool file_path_resolve(struct bpfhost_file_paths *p,
-					      char *strs, __u32 base,
-					      struct file_path_filter *flt,
-					      long ret, int dirfd,
-					      const char *user_name, __u32 *len)
+__noinline int file_path_resolve(struct bpfhost_file_paths *p,
+				 struct file_path_strs *strs, __u32 base,
+				 const struct file_path_open *o)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct file_path_walk *w = file_path_scratch();
-	bool cut = false, cut_host = false;
-	struct vfsmount *mnt = NULL;
-	struct dentry *dentry = NULL;
+	__u64 dentry, mnt;
+	bool cut = false, cut_host = false, opened;
 	__u32 plen, alen, hlen = 0, at;
-	struct file *f = NULL;
+	const char *user_name;
+	char *buf;
 	long r;
 
-	if (!w)
-		return false;
-	if (ret >= 0)
-		f = file_path_fd_file(task, ret);
-	if (f) {
-		if (flt->names && !file_path_name_known(flt->names, f))
-			return false;
-		dentry = BPF_CORE_READ(f, f_path.dentry);
-		mnt = BPF_CORE_READ(f, f_path.mnt);
-	} else if (!file_path_dir_of(task, dirfd, user_name, &dentry, &mnt)) {
-		r = bpf_probe_read_user_str(strs, FILE_PATH_LEN, user_name);
+	if (!w || !p || !strs || !o)
+		return -1;
+	buf = strs->s;
+	user_name = (const char *)o->name;
+	dentry = o->dentry;
+	mnt = o->mnt;
+	opened = dentry != 0;
+	if (!opened && !file_path_dir_of(o->dirfd, user_name, &dentry, &mnt)) {
+		r = bpf_probe_read_user_str(buf, FILE_PATH_LEN, user_name);
 		if (r <= 0)
 			r = 1;
 		cut = r == FILE_PATH_LEN;
 		plen = r - 1;
-		strs[plen & (FILE_PATH_LEN - 1)] = '\0';
+		buf[plen & (FILE_PATH_LEN - 1)] = '\0';
 		goto filter;
 	}
 	/* One walk and one build, whichever way: it halves verification. */
-	file_path_walk(w, task, dentry, mnt);
-	plen = file_path_build(strs, FILE_PATH_LEN, w, w->n_root, &cut);
-	if (!f)
-		plen = file_path_append(strs, plen, user_name, &cut);
+	file_path_collect(dentry, mnt);
+	r = file_path_build(strs, 0, FILE_PATH_LEN, w->n_root);
+	cut = r & FILE_PATH_BUILD_CUT;
+	plen = r & (FILE_PATH_LEN - 1);
+	if (!opened)
+		plen = file_path_append(buf, plen, user_name, &cut);
 filter:
 	plen &= FILE_PATH_LEN - 1;
-	if (flt->trie && !cut && !file_path_in_trie(flt, strs, plen))
-		return false;
+	if (file_path_filter && !cut && !file_path_in_trie(buf, plen))
+		return -1;
 	p->path.offset = base;
 	p->path.len = plen;
 
 	at = plen + 1;
-	r = bpf_probe_read_user_str(strs + (at & FILE_PATH_STR_START_MASK),
+	r = bpf_probe_read_user_str(buf + (at & FILE_PATH_STR_START_MASK),
 				    BPFHOST_PATH_ARG_LEN, user_name);
 	alen = r > 0 ? r - 1 : 0;
-	strs[(at + alen) & FILE_PATH_STR_START_MASK] = '\0';
+	buf[(at + alen) & FILE_PATH_STR_START_MASK] = '\0';
 	p->path_arg.offset = base + at;
 	p->path_arg.len = alen;
 
 	at += alen + 1;
-	if (f && w->n_root < w->n)
-		hlen = file_path_build(strs + (at & FILE_PATH_STR_START_MASK),
-				       BPFHOST_PATH_HOST_LEN, w, w->n,
-				       &cut_host);
+	if (opened && w->n_root < w->n) {
+		hlen = file_path_build(strs, at, BPFHOST_PATH_HOST_LEN, w->n);
+		cut_host = hlen & FILE_PATH_BUILD_CUT;
+		hlen &= FILE_PATH_LEN - 1;
+	}
 	p->path_host.offset = base + at;
 	p->path_host.len = hlen;
 	p->truncated = cut || cut_host || r == BPFHOST_PATH_ARG_LEN;
 	/* Below the mask already: it tells the verifier so. */
-	*len = (at + hlen) & FILE_PATH_STR_START_MASK;
-	return true;
+	return (at + hlen) & FILE_PATH_STR_START_MASK;
 }
 
 #endif /* BPFHOST_FILE_PATH_BPF_H */

@@ -153,9 +153,9 @@ static int filesnoop_open(const struct bpfhost_host_api *host,
 		ro->targ_uid = host->opt_int(ctx, "uid", 0);
 	}
 	set_comm_filter(fs);
-	ro->filter_path = host->opt_count(ctx, "path") ||
-			  host->opt_count(ctx, "prefix");
-	ro->filter_names = ro->filter_path && !host->opt_count(ctx, "prefix");
+	BPFHOST_FILE_PATH_SETUP(ro, host->opt_count(ctx, "path") ||
+					    host->opt_count(ctx, "prefix"),
+				!host->opt_count(ctx, "prefix"));
 	ro->failed_only = host->opt_bool(ctx, "failed_only");
 	*state = fs;
 	return 0;
@@ -167,8 +167,8 @@ static int filesnoop_open(const struct bpfhost_host_api *host,
  */
 static int add_path_filters(struct filesnoop *fs, const char *opt, bool exact)
 {
-	int trie_fd = bpf_map__fd(fs->skel->maps.path_filter);
-	int names_fd = bpf_map__fd(fs->skel->maps.path_names);
+	int trie_fd = bpf_map__fd(fs->skel->maps.file_path_trie);
+	int names_fd = bpf_map__fd(fs->skel->maps.file_path_names);
 	unsigned int i, n = fs->host->opt_count(fs->ctx, opt);
 
 	for (i = 0; i < n; i++) {
@@ -229,18 +229,12 @@ static int filesnoop_attach(void *state)
 	__typeof__(fs->skel->links) *l = &fs->skel->links;
 	int err;
 
-	/* Exits first, so no enter is left pending without its exit. */
 	if ((err = attach_prog(fs, p->exit_open_any, NULL, &l->exit_open_any,
 			       false)) ||
 	    (err = attach_prog(fs, p->exit_open_any, "sys_exit_openat2",
 			       &fs->exit_openat2, false)) ||
 	    (err = attach_prog(fs, p->exit_open_any, "sys_exit_open",
-			       &fs->exit_open, true)) ||
-	    (err = attach_prog(fs, p->enter_openat, NULL, &l->enter_openat,
-			       false)) ||
-	    (err = attach_prog(fs, p->enter_openat2, NULL, &l->enter_openat2,
-			       false)) ||
-	    (err = attach_prog(fs, p->enter_open, NULL, &l->enter_open, true)))
+			       &fs->exit_open, true)))
 		return err;
 	return fs->host->add_ringbuf(fs->ctx,
 				     bpf_map__fd(fs->skel->maps.events),

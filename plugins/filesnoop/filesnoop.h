@@ -7,8 +7,7 @@
 #include <bpfhost/file_path.h>
 
 #define FILESNOOP_COMM_LEN 16
-/* Path filters live in an LPM trie keyed by bytes; 256 is its key limit. */
-#define FILESNOOP_FILTER_LEN 256
+#define FILESNOOP_FILTER_LEN BPFHOST_PATH_FILTER_LEN
 
 enum filesnoop_event_type {
 	FILESNOOP_EVENT_OPEN = 0,
@@ -34,12 +33,6 @@ struct filesnoop_open_event {
 	__u8 pad[3];
 	char comm[FILESNOOP_COMM_LEN];
 	struct bpfhost_file_paths paths;
-};
-
-/* Key of the path filter trie: prefixlen in bits, then the path bytes. */
-struct filesnoop_path_key {
-	__u32 prefixlen;
-	__u8 path[FILESNOOP_FILTER_LEN];
 };
 
 #endif /* FILESNOOP_H */

@@ -4,8 +4,11 @@
  * path, and what happens to UTS namespaces: hostname and domainname changes,
  * tasks entering a new namespace.
  *
- * Syscall enter tracepoints filter and remember what the exit needs, per
- * thread; exit tracepoints add the result and send one record.  A child
+ * Opens are traced at sys_exit alone (bpf/file_path.bpf.h).  The name
+ * changes and namespace switches need what only their enter can see (the
+ * name or the namespace before the call): enter tracepoints filter and
+ * remember that per thread; exit tracepoints add the result and send one
+ * record.  A child
  * cloned into a new namespace is only reachable in task_newtask, which fires
  * in the parent with the child's task_struct, for fork, clone and clone3.
  */
@@ -15,7 +18,6 @@
 #include <bpf/bpf_tracing.h>
 #include <bpfhost/bpf_event.h>
 #include <bpfhost/task_context.bpf.h>
-#include "path_filter.bpf.h"
 #include "file_path.bpf.h"
 #include "utsname.h"
 
@@ -24,22 +26,6 @@
 /* Set by the user side before load. */
 const volatile __u32 host_uts_ns = 0;	/* inode of /proc/1/ns/uts */
 const volatile bool containers_only = false;
-
-/*
- * Pending opens, per thread: what the exit needs to resolve the path that
- * the watched paths are matched against.
- */
-struct open_args {
-	const char *filename;
-	__s32 dirfd;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct open_args);
-} open_pending SEC(".maps");
 
 struct setname_args {
 	char old_name[UTSNAME_NAME_LEN];
@@ -67,8 +53,6 @@ struct {
 	__type(value, struct enter_args);
 } enter_pending SEC(".maps");
 
-PATH_FILTER(watched, struct utsname_path_key, 1024);
-FILE_PATH_NAMES(watched_names, 1024);
 FILE_PATH_EVENT_SCRATCH(open_scratch, struct utsname_open_event);
 
 BPFHOST_RINGBUF(events, 4 << 20);
@@ -114,79 +98,44 @@ static __always_inline __s32 errno_of(long ret)
 
 /* ---- opens of watched paths ------------------------------------------- */
 
-static __always_inline int open_enter(int dirfd, const char *filename)
+/*
+ * One program for the exits of open, openat and openat2 (the user side
+ * attaches it to all three): every program costs its own pass of the
+ * verifier at start-up.  The watched paths (exact, file_path.bpf.h's
+ * filter) are matched against the path of the file opened; the arguments
+ * come from the registers the syscall entry saved, so no enter program is
+ * needed.
+ */
+SEC("tp/syscalls/sys_exit_openat")
+int exit_open_any(struct syscall_trace_exit *ctx)
 {
-	struct open_args args = { .filename = filename, .dirfd = dirfd };
-	__u32 tid = current_tid();
+	__typeof__(*open_scratch.value) *scratch;
+	struct utsname_open_event *e;
+	struct file_path_open o;
+	long ret = ctx->ret;
+	__u32 zero = 0;
+	int len;
 
 	/* With containers_only off, no namespace is read here. */
 	if (containers_only && in_host_uts(current_uts()))
 		return 0;
-	bpf_map_update_elem(&open_pending, &tid, &args, BPF_ANY);
-	return 0;
-}
-
-/* The watched paths are matched against the path of the file opened. */
-static __always_inline int open_exit(long ret)
-{
-	struct file_path_filter flt = {
-		.trie = &watched,
-		.trie_key = &watched_key,
-		.key_size = sizeof(((struct utsname_path_key *)0)->path),
-		.names = &watched_names,
-	};
-	__typeof__(*open_scratch.value) *scratch;
-	__u32 tid = current_tid(), zero = 0, len;
-	struct utsname_open_event *e;
-	struct open_args *args;
-
-	args = bpf_map_lookup_elem(&open_pending, &tid);
-	if (!args)
+	if (!file_path_open_begin(ret, &o))
 		return 0;
+	file_path_open_args(ctx->nr, &o, false);
 	scratch = bpf_map_lookup_elem(&open_scratch, &zero);
 	if (!scratch)
-		goto cleanup;
+		return 0;
 	e = &scratch->event;
-	if (!file_path_resolve(&e->paths, scratch->strs, sizeof(*e), &flt,
-			       ret, args->dirfd, args->filename, &len))
-		goto cleanup;
+	len = file_path_resolve(&e->paths, &scratch->strs, sizeof(*e), &o);
+	if (len < 0)
+		return 0;
 	bpfhost_header_init(&e->hdr, UTSNAME_EVENT_OPEN);
 	bpfhost_task_context_fill(&e->task);
 	e->err = errno_of(ret);
 	e->host_uts = e->task.uts_ns == host_uts_ns;
-	bpfhost_output(&events, &lost, e, sizeof(*e) + len);
-cleanup:
-	bpf_map_delete_elem(&open_pending, &tid);
+	bpfhost_output(&events, &lost, e,
+		       sizeof(*e) + (len & FILE_PATH_STR_START_MASK));
 	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_open")
-int enter_open(struct trace_event_raw_sys_enter *ctx)
-{
-	return open_enter(AT_FDCWD, (const char *)ctx->args[0]);
-}
-
-SEC("tp/syscalls/sys_enter_openat")
-int enter_openat(struct trace_event_raw_sys_enter *ctx)
-{
-	return open_enter(ctx->args[0], (const char *)ctx->args[1]);
-}
-
-SEC("tp/syscalls/sys_enter_openat2")
-int enter_openat2(struct trace_event_raw_sys_enter *ctx)
-{
-	return open_enter(ctx->args[0], (const char *)ctx->args[1]);
-}
-
-/*
- * One program for the exits of open, openat and openat2 (the user side
- * attaches it to all three): every program costs its own pass of the
- * verifier at start-up, and this one holds the path walk.
- */
-SEC("tp/syscalls/sys_exit_openat")
-int exit_open_any(struct trace_event_raw_sys_exit *ctx)
-{
-	return open_exit(ctx->ret);
 }
 
 /* ---- sethostname, setdomainname ---------------------------------------- */

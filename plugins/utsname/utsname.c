@@ -155,6 +155,8 @@ static int utsname_open(const struct bpfhost_host_api *host,
 		return err;
 	}
 	u->skel->rodata->host_uts_ns = host_uts_ns(u);
+	/* Every watched path is exact: the basename set goes first. */
+	BPFHOST_FILE_PATH_SETUP(u->skel->rodata, true, true);
 	u->skel->rodata->containers_only = host->opt_bool(ctx,
 							  "containers_only");
 	*state = u;
@@ -167,8 +169,8 @@ static int utsname_open(const struct bpfhost_host_api *host,
  */
 static int add_watched_paths(struct utsname *u)
 {
-	int trie_fd = bpf_map__fd(u->skel->maps.watched);
-	int names_fd = bpf_map__fd(u->skel->maps.watched_names);
+	int trie_fd = bpf_map__fd(u->skel->maps.file_path_trie);
+	int names_fd = bpf_map__fd(u->skel->maps.file_path_names);
 	unsigned int i, n = u->host->opt_count(u->ctx, "path");
 
 	for (i = 0; i < n; i++) {
@@ -243,9 +245,6 @@ static int utsname_attach(void *state)
 		{ p->exit_setdomainname, &l->exit_setdomainname, false, NULL },
 		{ p->exit_unshare, &l->exit_unshare, false, NULL },
 		{ p->exit_setns, &l->exit_setns, false, NULL },
-		{ p->enter_openat, &l->enter_openat, false, NULL },
-		{ p->enter_openat2, &l->enter_openat2, false, NULL },
-		{ p->enter_open, &l->enter_open, true, NULL },
 		{ p->enter_sethostname, &l->enter_sethostname, false, NULL },
 		{ p->enter_setdomainname, &l->enter_setdomainname, false,
 		  NULL },

@@ -7,8 +7,7 @@
 #include <bpfhost/file_path.h>
 #include <bpfhost/task_context.h>
 
-/* Watched paths live in an LPM trie keyed by bytes; 256 is its key limit. */
-#define UTSNAME_PATH_LEN 256
+#define UTSNAME_PATH_LEN BPFHOST_PATH_FILTER_LEN
 #define UTSNAME_NAME_LEN BPFHOST_TASK_NODENAME_LEN
 
 enum utsname_event_type {
@@ -64,12 +63,6 @@ struct utsname_enter_event {
 	char old_nodename[UTSNAME_NAME_LEN];
 	char new_nodename[UTSNAME_NAME_LEN];
 	__u8 pad2[6];
-};
-
-/* Key of the watched-path trie: prefixlen in bits, then the path bytes. */
-struct utsname_path_key {
-	__u32 prefixlen;
-	__u8 path[UTSNAME_PATH_LEN];
 };
 
 #endif /* UTSNAME_H */

@@ -35,6 +35,8 @@
 #define BPFHOST_PATH_ARG_LEN 512
 #define BPFHOST_PATH_HOST_LEN 512
 #define BPFHOST_NAME_HEAD_LEN 28
+/* Path filters live in an LPM trie keyed by bytes; 256 is its key limit. */
+#define BPFHOST_PATH_FILTER_LEN 256
 
 struct bpfhost_file_paths {
 	__u8 truncated;
@@ -54,9 +56,20 @@ struct bpfhost_name_key {
 	char head[BPFHOST_NAME_HEAD_LEN];
 };
 
+/*
+ * Key of the path filter trie: prefixlen in bits, then the path bytes.  An
+ * exact path is at most BPFHOST_PATH_FILTER_LEN - 2 bytes (its NUL is in
+ * the key), a prefix BPFHOST_PATH_FILTER_LEN - 1.
+ */
+struct bpfhost_path_filter_key {
+	__u32 prefixlen;
+	__u8 path[BPFHOST_PATH_FILTER_LEN];
+};
+
 #ifndef __bpf__
 #include <errno.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 /* The key of the last name in path ("hosts" for "/etc/hosts"). */
 static inline struct bpfhost_name_key bpfhost_name_key_of(const char *path)
@@ -71,20 +84,18 @@ static inline struct bpfhost_name_key bpfhost_name_key_of(const char *path)
 
 /*
  * Add one path filter to a plugin's maps: trie_fd an LPM trie keyed by
- * { __u32 prefixlen; __u8 path[N <= 256]; }, names_fd the basename set.  An
+ * struct bpfhost_path_filter_key, names_fd the basename set.  An
  * exact path keeps its NUL in the trie key, so no longer path matches; a
  * prefix leaves it out.  An exact path's last name also goes in the set the
- * kernel tests before any walk.  The path is at most N - 2 (exact) or N - 1
- * (prefix) bytes, as the plugin's option declares.  Needs <bpf/bpf.h>.
+ * kernel tests before any walk.  The path is at most
+ * BPFHOST_PATH_FILTER_LEN - 2 (exact) or - 1 (prefix) bytes, as the
+ * plugin's option declares.  Needs <bpf/bpf.h>.
  * Returns 0 or -errno.
  */
 static inline int bpfhost_path_filter_add(int trie_fd, int names_fd,
 					  const char *path, int exact)
 {
-	struct {
-		__u32 prefixlen;
-		__u8 path[256];
-	} key = {};
+	struct bpfhost_path_filter_key key = {};
 	struct bpfhost_name_key name = bpfhost_name_key_of(path);
 	size_t len = strlen(path) + (exact ? 1 : 0);
 	__u8 one = 1;
@@ -98,6 +109,28 @@ static inline int bpfhost_path_filter_add(int trie_fd, int names_fd,
 		return -errno;
 	return 0;
 }
+
+#ifdef SYS_open
+#define BPFHOST_SYS_OPEN_NR SYS_open
+#else
+#define BPFHOST_SYS_OPEN_NR -1	/* none on arm64, riscv and newer */
+#endif
+
+/*
+ * Before load, set what the BPF side of the bundled plugins'
+ * file path code (bpf/file_path.bpf.h) reads from rodata: ro is a
+ * skeleton's rodata, filter whether a path filter applies, exact whether
+ * every filter is an exact path.  The syscall numbers are the build's
+ * architecture's, which is the kernel's: a plugin's object is built for it.
+ */
+#define BPFHOST_FILE_PATH_SETUP(ro, filter, exact)                             \
+	do {                                                                   \
+		(ro)->file_path_filter = (filter);                             \
+		(ro)->file_path_exact = (filter) && (exact);                   \
+		(ro)->file_path_nr_open = BPFHOST_SYS_OPEN_NR;                 \
+		(ro)->file_path_nr_openat = SYS_openat;                        \
+		(ro)->file_path_nr_openat2 = SYS_openat2;                      \
+	} while (0)
 
 #define BPFHOST_FILE_PATH_FIELD_AT(ev, member, sub)                            \
 	BPFHOST_FIELD_AT(ev, member.sub)
