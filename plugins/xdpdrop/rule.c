@@ -396,3 +396,27 @@ int xdpdrop_trie_entries(const struct xdpdrop_rule *rules, unsigned int n,
 	*out = e;
 	return k;
 }
+
+void xdpdrop_hi16_fill(const struct xdpdrop_trie_entry *e, size_t n,
+		       __u64 *out)
+{
+	/* Entries carry the rules of the shorter prefixes that hold them, so
+	 * OR-ing the short ones in is enough.  Distinct prefixes of one
+	 * length cover each slot at most once: at most 17 * 65536 writes. */
+	for (size_t i = 0; i < n; i++) {
+		const struct xdpdrop_prefix *p = &e[i].prefix;
+		unsigned int span, first;
+
+		if (p->len > 16)
+			continue;
+		/* Parsing refuses host bits; masking keeps out[] safe. */
+		span = 1u << (16 - p->len);
+		first = (p->addr[0] << 8 | p->addr[1]) & ~(span - 1);
+		for (unsigned int k = 0; k < span; k++)
+			out[first + k] |= e[i].rules;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (e[i].prefix.len > 16)
+			out[e[i].prefix.addr[0] << 8 | e[i].prefix.addr[1]] =
+				XDPDROP_HI16_ASK_TRIE;
+}

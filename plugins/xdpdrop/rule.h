@@ -74,4 +74,11 @@ int xdpdrop_trie_entries(const struct xdpdrop_rule *rules, unsigned int n,
 			 bool dst, enum xdpdrop_family family,
 			 struct xdpdrop_trie_entry **out);
 
+/*
+ * The first-16-bit table of one family in front of a trie (see xdpdrop.h),
+ * from that trie's entries: out holds 65536 entries, zeroed by the caller.
+ */
+void xdpdrop_hi16_fill(const struct xdpdrop_trie_entry *e, size_t n,
+		       __u64 *out);
+
 #endif /* XDPDROP_RULE_H */

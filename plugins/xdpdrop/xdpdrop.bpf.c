@@ -8,30 +8,28 @@
  * rule and passes.  Later IPv4/IPv6 fragments carry no ports: they are class
  * "other" and only match rules that name no protocol.  IPv6 extension headers
  * are walked up to XDPDROP_MAX_EXT deep; past that the packet is "other" too.
+ *
+ * Only UAPI headers: the packet headers are fixed ABI, so the object needs
+ * no CO-RE relocation and libbpf never reads the kernel's BTF to load it.
  */
-#include "vmlinux.h"
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include <bpfhost/bpf_event.h>
 #include "xdpdrop.h"
 
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
-#define ETH_P_8021Q 0x8100
-#define ETH_P_8021AD 0x88A8
 #define MAX_VLAN_TAGS 2
 #define XDPDROP_MAX_EXT 6
 #define IP_OFFSET_MASK 0x1fff
 #define IP6_OFFSET_MASK 0xfff8
-/* IPv6 next headers: #defines in the UAPI, absent from vmlinux.h. */
-#define NEXTHDR_HOP 0
-#define NEXTHDR_ROUTING 43
-#define NEXTHDR_FRAGMENT 44
-#define NEXTHDR_AUTH 51
-#define NEXTHDR_ICMP 58
-#define NEXTHDR_DEST 60
-#define TC_ACT_UNSPEC (-1)
-#define TC_ACT_SHOT 2
 /* Enough linear bytes for the headers we read, on skbs that are paged. */
 #define TC_PULL_LEN 256
 
@@ -74,6 +72,18 @@ XDPDROP_TRIE(dst4, struct xdpdrop_lpm4_key);
 XDPDROP_TRIE(src6, struct xdpdrop_lpm6_key);
 XDPDROP_TRIE(dst6, struct xdpdrop_lpm6_key);
 
+/* In front of each pair of tries: what the first 16 address bits decide. */
+#define XDPDROP_HI16(name)                                                     \
+	struct {                                                               \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                              \
+		__uint(max_entries, XDPDROP_HI16_ENTRIES);                     \
+		__type(key, __u32);                                            \
+		__type(value, __u64);                                          \
+	} name SEC(".maps")
+
+XDPDROP_HI16(src_hi16);
+XDPDROP_HI16(dst_hi16);
+
 /* Where a drop event is built; also puts its type in the object's BTF. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -89,10 +99,15 @@ struct pkt {
 	__u8 family;		/* enum xdpdrop_family */
 	__u8 l4;		/* enum xdpdrop_l4 */
 	__u8 proto;
-	__u16 sport;		/* host order */
+	__u16 sport;		/* host order; 0 without ports */
 	__u16 dport;
-	__u8 saddr[16];		/* IPv4 as ::ffff:a.b.c.d */
+	__u8 saddr[16];		/* IPv4: the first 4 bytes */
 	__u8 daddr[16];
+};
+
+struct vlan_tag {
+	__be16 tci;
+	__be16 proto;
 };
 
 struct ip6_ext {
@@ -101,38 +116,9 @@ struct ip6_ext {
 	__be16 frag_off;	/* fragment header only */
 };
 
-static __always_inline int parse_l4(void *l4, void *end, __u8 proto,
-				    __u8 icmp_proto, struct pkt *p)
-{
-	p->proto = proto;
-	if (proto == IPPROTO_TCP) {
-		struct tcphdr *th = l4;
-
-		if ((void *)(th + 1) > end)
-			return -1;
-		p->l4 = XDPDROP_L4_TCP;
-		p->sport = bpf_ntohs(th->source);
-		p->dport = bpf_ntohs(th->dest);
-	} else if (proto == IPPROTO_UDP) {
-		struct udphdr *uh = l4;
-
-		if ((void *)(uh + 1) > end)
-			return -1;
-		p->l4 = XDPDROP_L4_UDP;
-		p->sport = bpf_ntohs(uh->source);
-		p->dport = bpf_ntohs(uh->dest);
-	} else if (proto == icmp_proto) {
-		/* Type, code and checksum: the part both ICMPs share. */
-		if (l4 + 4 > end)
-			return -1;
-		p->l4 = XDPDROP_L4_ICMP;
-	} else {
-		p->l4 = XDPDROP_L4_OTHER;
-	}
-	return 0;
-}
-
-static __always_inline int parse_ip4(void *cur, void *end, struct pkt *p)
+/* 0 with *l4 at the L4 header (NULL for a later fragment), or -1. */
+static __always_inline int parse_ip4(void *cur, void *end, struct pkt *p,
+				     void **l4)
 {
 	struct iphdr *ip = cur;
 	__u32 hlen;
@@ -143,19 +129,31 @@ static __always_inline int parse_ip4(void *cur, void *end, struct pkt *p)
 	if (cur + hlen > end)
 		return -1;
 	p->family = XDPDROP_FAM_IP4;
-	p->saddr[10] = p->saddr[11] = 0xff;
-	p->daddr[10] = p->daddr[11] = 0xff;
-	__builtin_memcpy(&p->saddr[12], &ip->saddr, 4);
-	__builtin_memcpy(&p->daddr[12], &ip->daddr, 4);
-	if (ip->frag_off & bpf_htons(IP_OFFSET_MASK)) {
-		p->proto = ip->protocol;
-		p->l4 = XDPDROP_L4_OTHER;
-		return 0;
-	}
-	return parse_l4(cur + hlen, end, ip->protocol, IPPROTO_ICMP, p);
+	p->proto = ip->protocol;
+	__builtin_memcpy(p->saddr, &ip->saddr, 4);
+	__builtin_memcpy(p->daddr, &ip->daddr, 4);
+	*l4 = ip->frag_off & bpf_htons(IP_OFFSET_MASK) ? NULL : cur + hlen;
+	return 0;
 }
 
-static __always_inline int parse_ip6(void *cur, void *end, struct pkt *p)
+static __always_inline bool ip6_ext_hdr(__u8 next)
+{
+	return next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING ||
+	       next == IPPROTO_DSTOPTS || next == IPPROTO_FRAGMENT ||
+	       next == IPPROTO_AH;
+}
+
+/*
+ * Extension headers lie at most 14 + 8 + 40 + XDPDROP_MAX_EXT * 2048 bytes
+ * in: under this mask, which changes no offset we can reach.  Masking makes
+ * every step of the walk end in the same verifier state, whatever the
+ * header kind, so the verifier does not explore each sequence of kinds.
+ */
+#define EXT_OFF_MASK 0x3fff
+
+/* As parse_ip4; *l4 is NULL also for a chain too long to walk. */
+static __always_inline int parse_ip6(void *data, void *cur, void *end,
+				     struct pkt *p, void **l4)
 {
 	struct ipv6hdr *ip6 = cur;
 	__u8 next;
@@ -167,76 +165,122 @@ static __always_inline int parse_ip6(void *cur, void *end, struct pkt *p)
 	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
 	next = ip6->nexthdr;
 	cur = ip6 + 1;
-	for (int i = 0; i < XDPDROP_MAX_EXT; i++) {
+	for (int i = 0; i < XDPDROP_MAX_EXT && ip6_ext_hdr(next); i++) {
 		struct ip6_ext *ext = cur;
 
-		if (next != NEXTHDR_HOP && next != NEXTHDR_ROUTING &&
-		    next != NEXTHDR_DEST && next != NEXTHDR_FRAGMENT &&
-		    next != NEXTHDR_AUTH)
-			return parse_l4(cur, end, next, NEXTHDR_ICMP, p);
 		if ((void *)(ext + 1) > end)
 			return -1;
-		if (next == NEXTHDR_FRAGMENT &&
-		    (ext->frag_off & bpf_htons(IP6_OFFSET_MASK)))
-			break;
-		if (next == NEXTHDR_FRAGMENT)
+		if (next == IPPROTO_FRAGMENT) {
+			if (ext->frag_off & bpf_htons(IP6_OFFSET_MASK))
+				break;
 			cur += 8;
-		else if (next == NEXTHDR_AUTH)
+		} else if (next == IPPROTO_AH) {
 			cur += (ext->len + 2) * 4;
-		else
+		} else {
 			cur += (ext->len + 1) * 8;
+		}
+		cur = data + ((cur - data) & EXT_OFF_MASK);
 		next = ext->nexthdr;
 	}
-	/* A later fragment, or a chain too long to walk: no ports known. */
 	p->proto = next;
-	p->l4 = XDPDROP_L4_OTHER;
+	*l4 = ip6_ext_hdr(next) ? NULL : cur;
 	return 0;
 }
 
+/* 0, or -1 for a packet no rule can match. */
 static __always_inline int parse(void *data, void *end, struct pkt *p)
 {
 	struct ethhdr *eth = data;
-	void *cur = eth + 1;
+	void *cur = eth + 1, *l4;
 	__be16 proto;
 
 	if (cur > end)
 		return -1;
 	proto = eth->h_proto;
 	for (int i = 0; i < MAX_VLAN_TAGS; i++) {
-		struct vlan_hdr *vh = cur;
+		struct vlan_tag *vh = cur;
 
 		if (proto != bpf_htons(ETH_P_8021Q) &&
 		    proto != bpf_htons(ETH_P_8021AD))
 			break;
 		if ((void *)(vh + 1) > end)
 			return -1;
-		proto = vh->h_vlan_encapsulated_proto;
+		proto = vh->proto;
 		cur = vh + 1;
 	}
-	if (proto == bpf_htons(ETH_P_IP))
-		return parse_ip4(cur, end, p);
-	if (proto == bpf_htons(ETH_P_IPV6))
-		return parse_ip6(cur, end, p);
-	return -1;
+	if (proto == bpf_htons(ETH_P_IP)) {
+		if (parse_ip4(cur, end, p, &l4))
+			return -1;
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		if (parse_ip6(data, cur, end, p, &l4))
+			return -1;
+	} else {
+		return -1;
+	}
+	p->sport = p->dport = 0;
+	if (!l4) {
+		p->l4 = XDPDROP_L4_OTHER;
+	} else if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) {
+		/* The ports lead both headers; TCP's is longer. */
+		struct udphdr *uh = l4;
+
+		if (p->proto == IPPROTO_TCP) {
+			if (l4 + sizeof(struct tcphdr) > end)
+				return -1;
+			p->l4 = XDPDROP_L4_TCP;
+		} else {
+			if ((void *)(uh + 1) > end)
+				return -1;
+			p->l4 = XDPDROP_L4_UDP;
+		}
+		p->sport = bpf_ntohs(uh->source);
+		p->dport = bpf_ntohs(uh->dest);
+	} else if (p->proto == (p->family == XDPDROP_FAM_IP4 ?
+					IPPROTO_ICMP : IPPROTO_ICMPV6)) {
+		/* Type, code and checksum: the part both ICMPs share. */
+		if (l4 + 4 > end)
+			return -1;
+		p->l4 = XDPDROP_L4_ICMP;
+	} else {
+		p->l4 = XDPDROP_L4_OTHER;
+	}
+	return 0;
 }
 
-/* Rules whose prefixes hold addr; rules without prefixes are not asked. */
+/*
+ * The rules whose prefixes hold addr.  The first 16 bits decide alone
+ * unless a longer prefix starts under them (see rule.c): most addresses
+ * then cost one array read, which the verifier inlines, and no trie walk.
+ */
 static __always_inline __u64 prefix_rules(const struct pkt *p,
-					  const __u8 *addr, void *trie4,
-					  void *trie6)
+					  const __u8 *addr, void *hi16,
+					  void *trie4, void *trie6)
 {
-	struct xdpdrop_lpm6_key k6 = { .prefixlen = 128 };
-	struct xdpdrop_lpm4_key k4 = { .prefixlen = 32 };
-	__u64 *m;
+	__u32 k = (__u32)p->family << 16 | addr[0] << 8 | addr[1];
+	__u64 *m = bpf_map_lookup_elem(hi16, &k);
 
+	if (!m || *m != XDPDROP_HI16_ASK_TRIE)
+		return m ? *m : 0;
 	if (p->family == XDPDROP_FAM_IP4) {
-		__builtin_memcpy(k4.addr, addr + 12, 4);
+		struct xdpdrop_lpm4_key k4 = { .prefixlen = 32 };
+
+		__builtin_memcpy(k4.addr, addr, 4);
 		m = bpf_map_lookup_elem(trie4, &k4);
 	} else {
+		struct xdpdrop_lpm6_key k6 = { .prefixlen = 128 };
+
 		__builtin_memcpy(k6.addr, addr, 16);
 		m = bpf_map_lookup_elem(trie6, &k6);
 	}
 	return m ? *m : 0;
+}
+
+/* The candidates up to the first one that no further lookup can drop. */
+static __always_inline __u64 up_to_first_sure(__u64 m, __u64 unsure)
+{
+	__u64 sure = m & ~unsure;
+
+	return m & (((sure & -sure) << 1) - 1);
 }
 
 static __always_inline int lowest_bit(__u64 m)
@@ -268,7 +312,10 @@ static __always_inline int lowest_bit(__u64 m)
 	return i;
 }
 
-/* The first rule the packet matches, or -1. */
+/*
+ * The first rule the packet matches, or -1.  The address tables are asked
+ * only while a rule that needs them could still come first.
+ */
 static __always_inline int match(const struct pkt *p)
 {
 	__u64 m = proto_rules[p->family & 1][p->l4 & 3];
@@ -279,17 +326,26 @@ static __always_inline int match(const struct pkt *p)
 		m &= sport_rules[p->sport] | ~rules_with_sport;
 	if (rules_with_dport)
 		m &= dport_rules[p->dport] | ~rules_with_dport;
-	if (rules_with_src && m)
-		m &= prefix_rules(p, p->saddr, &src4, &src6) | ~rules_with_src;
-	if (rules_with_dst && m)
-		m &= prefix_rules(p, p->daddr, &dst4, &dst6) | ~rules_with_dst;
+	if (rules_with_src) {
+		m = up_to_first_sure(m, rules_with_src | rules_with_dst);
+		if (m & rules_with_src)
+			m &= prefix_rules(p, p->saddr, &src_hi16, &src4,
+					  &src6) | ~rules_with_src;
+	}
+	if (rules_with_dst) {
+		m = up_to_first_sure(m, rules_with_dst);
+		if (m & rules_with_dst)
+			m &= prefix_rules(p, p->daddr, &dst_hi16, &dst4,
+					  &dst6) | ~rules_with_dst;
+	}
 	return m ? lowest_bit(m) : -1;
 }
 
 /*
  * At most sample_rate events in each one-second window, across CPUs.  Racing
  * CPUs can lose an increment when the window turns, so a window may carry a
- * few more events than the rate, never a flood.
+ * few more events than the rate, never a flood.  A spent budget is seen
+ * without an atomic operation, so a flood costs no more than the counting.
  */
 static __always_inline bool sample_allowed(void)
 {
@@ -298,7 +354,16 @@ static __always_inline bool sample_allowed(void)
 	if (now - start >= 1000000000ull &&
 	    __sync_val_compare_and_swap(&rate_window_ns, start, now) == start)
 		rate_count = 0;
+	else if (rate_count >= sample_rate)
+		return false;
 	return __sync_fetch_and_add(&rate_count, 1) < sample_rate;
+}
+
+static __always_inline void map_ip4(__u8 *out, const __u8 *addr)
+{
+	__builtin_memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	__builtin_memcpy(out + 12, addr, 4);
 }
 
 static __always_inline void report(const struct pkt *p, int rule, __u32 len,
@@ -320,27 +385,32 @@ static __always_inline void report(const struct pkt *p, int rule, __u32 len,
 	e->dport = p->dport;
 	e->direction = dir;
 	e->action = monitor ? XDPDROP_ACT_MONITOR : XDPDROP_ACT_DROP;
-	e->family = p->family == XDPDROP_FAM_IP4 ? 4 : 6;
 	e->proto = p->proto;
-	__builtin_memcpy(e->saddr, p->saddr, 16);
-	__builtin_memcpy(e->daddr, p->daddr, 16);
+	if (p->family == XDPDROP_FAM_IP4) {
+		e->family = 4;
+		map_ip4(e->saddr, p->saddr);
+		map_ip4(e->daddr, p->daddr);
+	} else {
+		e->family = 6;
+		__builtin_memcpy(e->saddr, p->saddr, 16);
+		__builtin_memcpy(e->daddr, p->daddr, 16);
+	}
 	bpfhost_output(&events, &lost, e, sizeof(*e));
 }
 
-/* True when the packet is to be dropped. */
-static __always_inline bool handle(void *data, void *end, __u32 len,
-				   __u32 ifindex, __u8 dir)
+/* The matched rule, counted, or -1. */
+static __always_inline int classify(void *data, void *end, __u32 len,
+				    __u8 dir, struct pkt *p)
 {
 	struct xdpdrop_counter *c;
-	struct pkt p = {};
 	__u32 key;
 	int rule;
 
-	if (parse(data, end, &p))
-		return false;
-	rule = match(&p);
+	if (parse(data, end, p))
+		return -1;
+	rule = match(p);
 	if (rule < 0)
-		return false;
+		return -1;
 	key = (__u32)rule * XDPDROP_NDIRS + dir;
 	c = bpf_map_lookup_elem(&counters, &key);
 	if (c) {
@@ -348,9 +418,7 @@ static __always_inline bool handle(void *data, void *end, __u32 len,
 		c->packets++;
 		c->bytes += len;
 	}
-	if (sample_rate)
-		report(&p, rule, len, ifindex, dir);
-	return !monitor;
+	return rule;
 }
 
 SEC("xdp")
@@ -358,17 +426,28 @@ int xdpdrop_ingress(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
+	__u32 len = end - data;
+	struct pkt p;
+	int rule;
 
-	return handle(data, end, end - data, ctx->ingress_ifindex,
-		      XDPDROP_DIR_INGRESS) ? XDP_DROP : XDP_PASS;
+	rule = classify(data, end, len, XDPDROP_DIR_INGRESS, &p);
+	if (rule < 0)
+		return XDP_PASS;
+	/* Read here only: ingress_ifindex costs two loads through rxq. */
+	if (sample_rate)
+		report(&p, rule, len, ctx->ingress_ifindex,
+		       XDPDROP_DIR_INGRESS);
+	return monitor ? XDP_PASS : XDP_DROP;
 }
 
 /* Attached as a tcx link (or a clsact filter): UNSPEC lets the next run. */
 SEC("tc")
 int xdpdrop_egress(struct __sk_buff *skb)
 {
-	__u32 len = skb->len, ifindex = skb->ifindex;
+	__u32 len = skb->len;
 	void *data, *end;
+	struct pkt p;
+	int rule;
 
 	if (skb->data_end - skb->data < len &&
 	    skb->data_end - skb->data < TC_PULL_LEN)
@@ -378,9 +457,12 @@ int xdpdrop_egress(struct __sk_buff *skb)
 	asm volatile("" : "+r"(skb));
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
-	if (handle(data, end, len, ifindex, XDPDROP_DIR_EGRESS))
-		return TC_ACT_SHOT;
-	return TC_ACT_UNSPEC;
+	rule = classify(data, end, len, XDPDROP_DIR_EGRESS, &p);
+	if (rule < 0)
+		return TC_ACT_UNSPEC;
+	if (sample_rate)
+		report(&p, rule, len, skb->ifindex, XDPDROP_DIR_EGRESS);
+	return monitor ? TC_ACT_UNSPEC : TC_ACT_SHOT;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -292,7 +292,42 @@ static int xdpdrop_open(const struct bpfhost_host_api *host,
 	return 0;
 }
 
-static int fill_trie(struct xdpdrop *xd, struct bpf_map *map, bool dst,
+/* Write the non-zero slots of one family's first-16-bit table. */
+static int fill_hi16(struct bpf_map *map, enum xdpdrop_family family,
+		     const struct xdpdrop_trie_entry *e, int n)
+{
+	/* calloc'ed pages stay unmapped until written: little RSS. */
+	__u64 *slot = calloc(65536, sizeof(*slot)), *vals = NULL;
+	__u32 *keys = NULL, count = 0;
+	int err = -ENOMEM;
+
+	if (!slot)
+		return err;
+	xdpdrop_hi16_fill(e, n, slot);
+	for (unsigned int k = 0; k < 65536; k++)
+		count += slot[k] != 0;
+	keys = malloc(count * sizeof(*keys) + 1);
+	vals = malloc(count * sizeof(*vals) + 1);
+	if (keys && vals) {
+		count = 0;
+		for (unsigned int k = 0; k < 65536; k++) {
+			if (!slot[k])
+				continue;
+			keys[count] = (__u32)family << 16 | k;
+			vals[count++] = slot[k];
+		}
+		err = count && bpf_map_update_batch(bpf_map__fd(map), keys,
+						    vals, &count, NULL) ?
+			      -errno : 0;
+	}
+	free(keys);
+	free(vals);
+	free(slot);
+	return err;
+}
+
+static int fill_trie(struct xdpdrop *xd, struct bpf_map *trie,
+		     struct bpf_map *hi16, bool dst,
 		     enum xdpdrop_family family)
 {
 	const char *what = family == XDPDROP_FAM_IP4 ? "IPv4" : "IPv6";
@@ -314,14 +349,15 @@ static int fill_trie(struct xdpdrop *xd, struct bpf_map *map, bool dst,
 
 		memcpy(key.addr, e[i].prefix.addr, sizeof(key.addr));
 		/* The IPv4 key is the same layout, 4 address bytes long. */
-		if (bpf_map_update_elem(bpf_map__fd(map), &key, &e[i].rules,
-					BPF_ANY)) {
+		if (bpf_map_update_elem(bpf_map__fd(trie), &key, &e[i].rules,
+					BPF_ANY))
 			err = -errno;
-			LOG(xd, BPFHOST_LOG_ERROR,
-			    "cannot add %s %s prefixes: %s", what,
-			    dst ? "dst" : "src", strerror(-err));
-		}
 	}
+	if (!err && n)
+		err = fill_hi16(hi16, family, e, n);
+	if (err)
+		LOG(xd, BPFHOST_LOG_ERROR, "cannot add %s %s prefixes: %s",
+		    what, dst ? "dst" : "src", strerror(-err));
 	free(e);
 	return err;
 }
@@ -342,10 +378,14 @@ static int xdpdrop_load(void *state)
 	/* The .bss is mapped into this process: no syscall per port. */
 	xdpdrop_port_rules(xd->rules, xd->nrules, false, s->bss->sport_rules);
 	xdpdrop_port_rules(xd->rules, xd->nrules, true, s->bss->dport_rules);
-	if ((err = fill_trie(xd, s->maps.src4, false, XDPDROP_FAM_IP4)) ||
-	    (err = fill_trie(xd, s->maps.dst4, true, XDPDROP_FAM_IP4)) ||
-	    (err = fill_trie(xd, s->maps.src6, false, XDPDROP_FAM_IP6)) ||
-	    (err = fill_trie(xd, s->maps.dst6, true, XDPDROP_FAM_IP6)))
+	if ((err = fill_trie(xd, s->maps.src4, s->maps.src_hi16, false,
+			     XDPDROP_FAM_IP4)) ||
+	    (err = fill_trie(xd, s->maps.dst4, s->maps.dst_hi16, true,
+			     XDPDROP_FAM_IP4)) ||
+	    (err = fill_trie(xd, s->maps.src6, s->maps.src_hi16, false,
+			     XDPDROP_FAM_IP6)) ||
+	    (err = fill_trie(xd, s->maps.dst6, s->maps.dst_hi16, true,
+			     XDPDROP_FAM_IP6)))
 		return err;
 	return 0;
 }

@@ -64,6 +64,15 @@ struct xdpdrop_lpm6_key {
 	__u8 addr[16];
 };
 
+/*
+ * In front of each address trie, an array indexed by family << 16 | the
+ * first 16 address bits: the rules whose prefixes of at most 16 bits hold
+ * those bits, or ASK_TRIE when a longer prefix starts under them.  (A value
+ * of all 64 rules reads as ASK_TRIE too; the trie then gives the same.)
+ */
+#define XDPDROP_HI16_ENTRIES (XDPDROP_NFAMILIES << 16)
+#define XDPDROP_HI16_ASK_TRIE (~0ull)
+
 /* Sent by the user side, per rule, every interval and once at exit. */
 struct xdpdrop_summary_event {
 	struct bpfhost_event_header hdr;
