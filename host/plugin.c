@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +253,12 @@ uint64_t plugin_lost(const struct plugin *p)
 
 /* ---- host services --------------------------------------------------- */
 
+/*
+ * Plugins attach and detach on threads of their own, at the same time (see
+ * runtime.c); every service that touches shared host state takes this.
+ */
+static pthread_mutex_t api_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static struct plugin *ctx_plugin(struct bpfhost_plugin_ctx *ctx)
 {
 	return (struct plugin *)ctx;
@@ -263,7 +270,9 @@ static void api_log(struct bpfhost_plugin_ctx *ctx, enum bpfhost_log_level level
 	va_list ap;
 
 	va_start(ap, fmt);
+	pthread_mutex_lock(&api_lock);
 	log_vmsg_from(ctx_plugin(ctx)->name, level, fmt, ap);
+	pthread_mutex_unlock(&api_lock);
 	va_end(ap);
 }
 
@@ -298,7 +307,9 @@ static int api_add_ringbuf(struct bpfhost_plugin_ctx *ctx, int ringbuf_fd,
 
 	if (p->nrings == PLUGIN_MAX_RINGS)
 		return -E2BIG;
+	pthread_mutex_lock(&api_lock);
 	err = runtime_add_ringbuf(p->rt, p, ringbuf_fd);
+	pthread_mutex_unlock(&api_lock);
 	if (err)
 		return err;
 	p->lost_fds[p->nrings++] = lost_fd;
@@ -308,7 +319,12 @@ static int api_add_ringbuf(struct bpfhost_plugin_ctx *ctx, int ringbuf_fd,
 static int api_emit(struct bpfhost_plugin_ctx *ctx, const void *record,
 		    size_t size)
 {
-	return runtime_deliver(ctx_plugin(ctx), record, size);
+	int err;
+
+	pthread_mutex_lock(&api_lock);
+	err = runtime_deliver(ctx_plugin(ctx), record, size);
+	pthread_mutex_unlock(&api_lock);
+	return err;
 }
 
 static int api_set_tick(struct bpfhost_plugin_ctx *ctx, uint64_t interval_ms)

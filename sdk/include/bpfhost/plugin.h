@@ -184,6 +184,12 @@ struct bpfhost_host_api {
  * called; after any later failure the host calls detach (if attach was
  * reached) and close.  state is the plugin's own, returned by open and passed
  * to every later call: plugins keep no globals, so one may run twice.
+ *
+ * Threads: the host opens and loads plugins one at a time, but attaches all
+ * plugins at once, and detaches them at once, each plugin on a thread of its
+ * own (attaching and detaching mostly wait in the kernel).  One plugin's
+ * callbacks never overlap each other, and every host service may be called
+ * from any callback.
  */
 struct bpfhost_plugin_ops {
 	uint32_t abi_version;	/* BPFHOST_ABI_VERSION */
