@@ -120,8 +120,7 @@ struct {
 } file_path_names SEC(".maps");
 
 /*
- * A record's strings, built after its fixed part: path first, at 0, so
- * path_arg and path_host start below 2 * FILE_PATH_LEN.  A struct, so a
+ * The strings of a record (see FILE_PATH_STR_START_MASK): a struct, so a
  * global function's argument carries its size.
  */
 struct file_path_strs {
@@ -173,7 +172,7 @@ _Static_assert(__builtin_offsetof(struct open_how, mode) ==
 struct file_path_walk {
 	const unsigned char *name[FILE_PATH_MAX_DEPTH];	/* [0]: the file's */
 	__u32 len[FILE_PATH_MAX_DEPTH];
-	/* file_path_walk()'s: where it is, and what ends it */
+	/* file_path_collect()'s: where it is, and what ends it */
 	struct dentry *dentry;
 	struct vfsmount *vfsmnt;
 	struct mount *mnt;
