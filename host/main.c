@@ -21,6 +21,7 @@
 #include "log.h"
 #include "options.h"
 #include "output/output.h"
+#include "output/tls_module.h"
 #include "plugin.h"
 #include "plugin_file.h"
 #include "runtime.h"
@@ -439,6 +440,8 @@ static int prepare(struct session *s)
 				 false);
 	if (err)
 		return err;
+	if (running_from_build_tree())
+		tls_module_set_dir(BPFHOST_BUILD_TLS_MODULE_DIR);
 	err = pipeline_configure(&s->pipe, s->have_cfg ? &s->cfg : NULL,
 				 s->cli.format);
 	if (err)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -160,4 +161,12 @@ int plugin_file_open(const char *dir, const char *name, char **path)
 		return err;
 	}
 	return fd;
+}
+
+void *plugin_file_dlopen(int fd)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return dlopen(path, RTLD_NOW | RTLD_LOCAL);
 }

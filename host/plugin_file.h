@@ -4,7 +4,8 @@
  * root, so whoever can write the file, or any directory above it, owns the
  * machine.  The file is opened once, checked through that descriptor, and
  * later loaded from the same descriptor, so nothing can be swapped in
- * between the check and dlopen().
+ * between the check and dlopen().  Plugins and the TLS module (tls_module.c)
+ * both come through here.
  */
 #ifndef BPFHOST_PLUGIN_FILE_H
 #define BPFHOST_PLUGIN_FILE_H
@@ -31,5 +32,13 @@ bool plugin_dir_valid(const char *dir, char *why, size_t whylen);
  * error but -ENOENT, which the caller words.
  */
 int plugin_file_open(const char *dir, const char *name, char **path);
+
+/*
+ * dlopen(RTLD_NOW | RTLD_LOCAL) the file checked behind fd, through
+ * /proc/self/fd/N rather than its path.  glibc finds a loaded library by
+ * name first, so N must never name two files: keep fd open while the
+ * library is loaded.  NULL on failure, with dlerror() saying why.
+ */
+void *plugin_file_dlopen(int fd);
 
 #endif

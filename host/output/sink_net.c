@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -25,7 +26,7 @@
 #include "net_conn.h"
 #include "net_target.h"
 #include "output.h"
-#include "tls.h"
+#include "tls_module.h"
 
 /* Room before each queued message for its octet count: "4294967295 " */
 #define FRAME_ROOM 12
@@ -43,6 +44,7 @@ enum net_state {
 
 struct net_sink {
 	struct net_target target;
+	const struct tls_ops *tls_ops;	/* the TLS module; NULL unless tls:// */
 	struct tls_config *tls;
 	struct net_conn conn;
 	struct tls_session *session;
@@ -67,6 +69,53 @@ static bool net_sink_accepts(const char *target)
 	return net_target_is_network(target);
 }
 
+/*
+ * A missing file is the common mistake: say so, not "system lib", and
+ * before loading OpenSSL for nothing.
+ */
+static bool tls_files_readable(const struct optset *o, char *why,
+			       size_t whylen)
+{
+	static const char *const keys[] = { "tls_ca", "tls_cert", "tls_key" };
+
+	for (size_t i = 0; i < BPFHOST_ARRAY_SIZE(keys); i++) {
+		const char *file = optset_str(o, keys[i], 0);
+
+		if (file && access(file, R_OK)) {
+			snprintf(why, whylen, "cannot read %s %s: %s", keys[i],
+				 file, strerror(errno));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Load the TLS module (the first time) and make the sink's context. */
+static int configure_tls(struct output *out, const struct config_section *sec,
+			 struct net_sink *ns)
+{
+	const struct optset *o = &out->opts;
+	char why[512];
+
+	if (!tls_files_readable(o, why, sizeof(why)))
+		goto fail;
+	ns->tls_ops = tls_module_get();
+	if (!ns->tls_ops)
+		return -EINVAL;	/* it said why */
+	ns->tls = ns->tls_ops->config_new(optset_str(o, "tls_ca", 0),
+					  optset_str(o, "tls_cert", 0),
+					  optset_str(o, "tls_key", 0),
+					  optset_count(o, "tls_server_name") ?
+					  optset_str(o, "tls_server_name", 0) :
+					  ns->target.host,
+					  why, sizeof(why));
+	if (ns->tls)
+		return 0;
+fail:
+	log_error("%s: [%s] %s", sec ? sec->where : out->name, out->name, why);
+	return -EINVAL;
+}
+
 static int net_sink_configure(struct output *out,
 			      const struct config_section *sec)
 {
@@ -75,7 +124,6 @@ static int net_sink_configure(struct output *out,
 	const struct optset *o = &out->opts;
 	const char *target = optset_str(o, "target", 0), *why;
 	struct net_sink *ns = calloc(1, sizeof(*ns));
-	char reason[512];
 
 	if (!ns)
 		return -ENOMEM;
@@ -113,21 +161,7 @@ static int net_sink_configure(struct output *out,
 	}
 	ns->backoff = ns->backoff_min;
 	ns->cap = optset_int(o, "queue_size", 0);
-	if (ns->target.scheme != NET_TLS)
-		return 0;
-	ns->tls = tls_config_new(optset_str(o, "tls_ca", 0),
-				 optset_str(o, "tls_cert", 0),
-				 optset_str(o, "tls_key", 0),
-				 optset_count(o, "tls_server_name") ?
-					 optset_str(o, "tls_server_name", 0) :
-					 ns->target.host,
-				 reason, sizeof(reason));
-	if (!ns->tls) {
-		log_error("%s: [%s] %s", sec ? sec->where : out->name,
-			  out->name, reason);
-		return -EINVAL;
-	}
-	return 0;
+	return ns->target.scheme == NET_TLS ? configure_tls(out, sec, ns) : 0;
 }
 
 /* Register the socket for events (0: unregister). */
@@ -152,7 +186,8 @@ static void drop_connection(struct sink *sink)
 	struct net_sink *ns = sink->priv;
 
 	arm(sink, 0);
-	tls_session_free(ns->session);
+	if (ns->session)
+		ns->tls_ops->session_free(ns->session);
 	ns->session = NULL;
 	net_conn_close(&ns->conn);
 	ns->head_off = 0;
@@ -217,7 +252,8 @@ static void handshake(struct sink *sink)
 	struct net_sink *ns = sink->priv;
 	uint32_t events = 0;
 	char why[512];
-	int err = tls_handshake(ns->session, &events, why, sizeof(why));
+	int err = ns->tls_ops->handshake(ns->session, &events, why,
+					 sizeof(why));
 
 	if (!err) {
 		connection_up(sink);
@@ -236,7 +272,7 @@ static void connected(struct sink *sink)
 		connection_up(sink);
 		return;
 	}
-	ns->session = tls_session_new(ns->tls, ns->conn.fd);
+	ns->session = ns->tls_ops->session_new(ns->tls, ns->conn.fd);
 	if (!ns->session) {
 		fail(sink, "TLS setup", -ENOMEM);
 		return;
@@ -332,8 +368,8 @@ static ssize_t transmit(struct net_sink *ns, uint32_t *events)
 	iov[0].iov_len -= ns->head_off;
 	*events = EPOLLOUT;
 	if (ns->session)
-		return tls_send(ns->session, iov[0].iov_base, iov[0].iov_len,
-				events);
+		return ns->tls_ops->send(ns->session, iov[0].iov_base,
+					 iov[0].iov_len, events);
 	ret = net_conn_sendv(&ns->conn, iov, n);
 	/* UDP: an ICMP error for an earlier datagram; this one was not sent. */
 	if (ret == -ECONNREFUSED && ns->target.scheme == NET_UDP)
@@ -361,7 +397,7 @@ static void consume(struct sink *sink, size_t n)
 
 static bool peer_closed(struct net_sink *ns)
 {
-	return ns->session ? tls_peer_closed(ns->session) :
+	return ns->session ? ns->tls_ops->peer_closed(ns->session) :
 			     net_conn_peer_closed(&ns->conn);
 }
 
@@ -519,7 +555,8 @@ static void net_sink_close(struct sink *sink)
 	for (size_t i = 0; ns->slots && i < ns->cap; i++)
 		sb_free(&ns->slots[i]);
 	free(ns->slots);
-	tls_config_free(ns->tls);
+	if (ns->tls)
+		ns->tls_ops->config_free(ns->tls);
 	free(ns);
 	sink->priv = NULL;
 	free(sink->target);

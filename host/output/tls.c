@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -40,33 +39,24 @@ static void openssl_reason(char *why, size_t whylen, const char *what)
 	ERR_clear_error();
 }
 
-/* A missing file is the common mistake: say so, not "system lib". */
-static bool files_readable(const char *const files[][2], char *why,
-			   size_t whylen)
+static void tls_config_free(struct tls_config *tc)
 {
-	for (size_t i = 0; i < 3; i++) {
-		if (files[i][1] && access(files[i][1], R_OK)) {
-			snprintf(why, whylen, "cannot read %s %s: %s",
-				 files[i][0], files[i][1], strerror(errno));
-			return false;
-		}
-	}
-	return true;
+	if (!tc)
+		return;
+	SSL_CTX_free(tc->ctx);
+	free(tc->server_name);
+	free(tc);
 }
 
-struct tls_config *tls_config_new(const char *ca, const char *cert,
-				  const char *key, const char *server_name,
-				  char *why, size_t whylen)
+static struct tls_config *tls_config_new(const char *ca, const char *cert,
+					 const char *key,
+					 const char *server_name, char *why,
+					 size_t whylen)
 {
 	struct tls_config *tc = calloc(1, sizeof(*tc));
 	unsigned char ip[16];
 	char what[512];
 
-	const char *const files[][2] = { { "tls_ca", ca }, { "tls_cert", cert },
-					 { "tls_key", key } };
-
-	if (!files_readable(files, why, whylen))
-		goto fail;
 	if (!tc || !(tc->server_name = strdup(server_name))) {
 		snprintf(why, whylen, "out of memory");
 		goto fail;
@@ -109,16 +99,21 @@ fail:
 	return NULL;
 }
 
-void tls_config_free(struct tls_config *tc)
+static void tls_session_free(struct tls_session *s)
 {
-	if (!tc)
+	if (!s)
 		return;
-	SSL_CTX_free(tc->ctx);
-	free(tc->server_name);
-	free(tc);
+	if (s->ssl) {
+		if (!s->broken && SSL_is_init_finished(s->ssl))
+			SSL_shutdown(s->ssl);
+		ERR_clear_error();
+		SSL_free(s->ssl);
+	}
+	free(s);
 }
 
-struct tls_session *tls_session_new(const struct tls_config *tc, int fd)
+static struct tls_session *tls_session_new(const struct tls_config *tc,
+					   int fd)
 {
 	struct tls_session *s = calloc(1, sizeof(*s));
 	X509_VERIFY_PARAM *param;
@@ -166,8 +161,8 @@ static int ssl_failure(struct tls_session *s, int ret, uint32_t *events)
 	}
 }
 
-int tls_handshake(struct tls_session *s, uint32_t *events, char *why,
-		  size_t whylen)
+static int tls_handshake(struct tls_session *s, uint32_t *events,
+			 char *why, size_t whylen)
 {
 	int ret = SSL_do_handshake(s->ssl);
 	long verify;
@@ -190,8 +185,8 @@ int tls_handshake(struct tls_session *s, uint32_t *events, char *why,
 	return err;
 }
 
-ssize_t tls_send(struct tls_session *s, const void *buf, size_t len,
-		 uint32_t *events)
+static ssize_t tls_send(struct tls_session *s, const void *buf, size_t len,
+			uint32_t *events)
 {
 	int ret = SSL_write(s->ssl, buf, len > INT32_MAX ? INT32_MAX : len);
 
@@ -202,7 +197,7 @@ ssize_t tls_send(struct tls_session *s, const void *buf, size_t len,
 	return ret;
 }
 
-bool tls_peer_closed(struct tls_session *s)
+static bool tls_peer_closed(struct tls_session *s)
 {
 	char buf[512];
 	uint32_t events;
@@ -216,15 +211,16 @@ bool tls_peer_closed(struct tls_session *s)
 	return ret != -EAGAIN;
 }
 
-void tls_session_free(struct tls_session *s)
-{
-	if (!s)
-		return;
-	if (s->ssl) {
-		if (!s->broken && SSL_is_init_finished(s->ssl))
-			SSL_shutdown(s->ssl);
-		ERR_clear_error();
-		SSL_free(s->ssl);
-	}
-	free(s);
-}
+/* The module's one exported symbol (it is built with hidden visibility). */
+__attribute__((visibility("default")))
+const struct tls_ops bpfhost_tls_ops = {
+	.size = sizeof(struct tls_ops),
+	.version = TLS_OPS_VERSION,
+	.config_new = tls_config_new,
+	.config_free = tls_config_free,
+	.session_new = tls_session_new,
+	.handshake = tls_handshake,
+	.send = tls_send,
+	.peer_closed = tls_peer_closed,
+	.session_free = tls_session_free,
+};
