@@ -96,13 +96,22 @@ BPFHOST_RINGBUF(events, 256 * 1024);
 BPFHOST_LOST_COUNTER(lost);
 
 struct pkt {
+	__u8 saddr[16] __attribute__((aligned(8)));	/* IPv4: bytes 0-3 */
+	__u8 daddr[16];
+	__u16 sport;		/* host order; 0 without ports */
+	__u16 dport;
+	__u16 src_hi;		/* the first 16 address bits, host order */
+	__u16 dst_hi;
 	__u8 family;		/* enum xdpdrop_family */
 	__u8 l4;		/* enum xdpdrop_l4 */
 	__u8 proto;
-	__u16 sport;		/* host order; 0 without ports */
-	__u16 dport;
-	__u8 saddr[16];		/* IPv4: the first 4 bytes */
-	__u8 daddr[16];
+};
+
+/* struct ethhdr is packed, which makes clang read h_proto byte by byte. */
+struct eth {
+	__u8 dst[ETH_ALEN];
+	__u8 src[ETH_ALEN];
+	__be16 proto;
 };
 
 struct vlan_tag {
@@ -130,8 +139,10 @@ static __always_inline int parse_ip4(void *cur, void *end, struct pkt *p,
 		return -1;
 	p->family = XDPDROP_FAM_IP4;
 	p->proto = ip->protocol;
-	__builtin_memcpy(p->saddr, &ip->saddr, 4);
-	__builtin_memcpy(p->daddr, &ip->daddr, 4);
+	*(__be32 *)p->saddr = ip->saddr;
+	*(__be32 *)p->daddr = ip->daddr;
+	p->src_hi = bpf_ntohl(ip->saddr) >> 16;
+	p->dst_hi = bpf_ntohl(ip->daddr) >> 16;
 	*l4 = ip->frag_off & bpf_htons(IP_OFFSET_MASK) ? NULL : cur + hlen;
 	return 0;
 }
@@ -163,6 +174,8 @@ static __always_inline int parse_ip6(void *data, void *cur, void *end,
 	p->family = XDPDROP_FAM_IP6;
 	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
 	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
+	p->src_hi = bpf_ntohs(ip6->saddr.in6_u.u6_addr16[0]);
+	p->dst_hi = bpf_ntohs(ip6->daddr.in6_u.u6_addr16[0]);
 	next = ip6->nexthdr;
 	cur = ip6 + 1;
 	for (int i = 0; i < XDPDROP_MAX_EXT && ip6_ext_hdr(next); i++) {
@@ -190,13 +203,13 @@ static __always_inline int parse_ip6(void *data, void *cur, void *end,
 /* 0, or -1 for a packet no rule can match. */
 static __always_inline int parse(void *data, void *end, struct pkt *p)
 {
-	struct ethhdr *eth = data;
+	struct eth *eth = data;
 	void *cur = eth + 1, *l4;
 	__be16 proto;
 
 	if (cur > end)
 		return -1;
-	proto = eth->h_proto;
+	proto = eth->proto;
 	for (int i = 0; i < MAX_VLAN_TAGS; i++) {
 		struct vlan_tag *vh = cur;
 
@@ -253,10 +266,10 @@ static __always_inline int parse(void *data, void *end, struct pkt *p)
  * then cost one array read, which the verifier inlines, and no trie walk.
  */
 static __always_inline __u64 prefix_rules(const struct pkt *p,
-					  const __u8 *addr, void *hi16,
-					  void *trie4, void *trie6)
+					  const __u8 *addr, __u16 hi,
+					  void *hi16, void *trie4, void *trie6)
 {
-	__u32 k = (__u32)p->family << 16 | addr[0] << 8 | addr[1];
+	__u32 k = (__u32)p->family << 16 | hi;
 	__u64 *m = bpf_map_lookup_elem(hi16, &k);
 
 	if (!m || *m != XDPDROP_HI16_ASK_TRIE)
@@ -283,33 +296,19 @@ static __always_inline __u64 up_to_first_sure(__u64 m, __u64 unsure)
 	return m & (((sure & -sure) << 1) - 1);
 }
 
+/* De Bruijn: the lowest set bit times this constant puts a distinct
+ * value in the top 6 bits for each of the 64 bits; the table maps back. */
+#define DEBRUIJN64 0x03f79d71b4cb0a89ull
+static const __u8 debruijn_bit[64] = {
+	0, 1, 48, 2, 57, 49, 28, 3, 61, 58, 50, 42, 38, 29, 17, 4,
+	62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
+	63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
+	46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9, 13, 8, 7, 6,
+};
+
 static __always_inline int lowest_bit(__u64 m)
 {
-	int i = 0;
-
-	if (!(m & 0xffffffffull)) {
-		m >>= 32;
-		i += 32;
-	}
-	if (!(m & 0xffff)) {
-		m >>= 16;
-		i += 16;
-	}
-	if (!(m & 0xff)) {
-		m >>= 8;
-		i += 8;
-	}
-	if (!(m & 0xf)) {
-		m >>= 4;
-		i += 4;
-	}
-	if (!(m & 0x3)) {
-		m >>= 2;
-		i += 2;
-	}
-	if (!(m & 0x1))
-		i += 1;
-	return i;
+	return debruijn_bit[((m & -m) * DEBRUIJN64) >> 58];
 }
 
 /*
@@ -318,25 +317,28 @@ static __always_inline int lowest_bit(__u64 m)
  */
 static __always_inline int match(const struct pkt *p)
 {
+	/* Read once: each read of a const volatile is a load. */
+	__u64 with_sport = rules_with_sport, with_dport = rules_with_dport;
+	__u64 with_src = rules_with_src, with_dst = rules_with_dst;
 	__u64 m = proto_rules[p->family & 1][p->l4 & 3];
 
 	/* Port masks also hold for packets without ports (port 0): rules
 	 * with ports are absent from the masks of those protocols. */
-	if (rules_with_sport)
-		m &= sport_rules[p->sport] | ~rules_with_sport;
-	if (rules_with_dport)
-		m &= dport_rules[p->dport] | ~rules_with_dport;
-	if (rules_with_src) {
-		m = up_to_first_sure(m, rules_with_src | rules_with_dst);
-		if (m & rules_with_src)
-			m &= prefix_rules(p, p->saddr, &src_hi16, &src4,
-					  &src6) | ~rules_with_src;
+	if (with_sport)
+		m &= sport_rules[p->sport] | ~with_sport;
+	if (with_dport)
+		m &= dport_rules[p->dport] | ~with_dport;
+	if (with_src) {
+		m = up_to_first_sure(m, with_src | with_dst);
+		if (m & with_src)
+			m &= prefix_rules(p, p->saddr, p->src_hi, &src_hi16,
+					  &src4, &src6) | ~with_src;
 	}
-	if (rules_with_dst) {
-		m = up_to_first_sure(m, rules_with_dst);
-		if (m & rules_with_dst)
-			m &= prefix_rules(p, p->daddr, &dst_hi16, &dst4,
-					  &dst6) | ~rules_with_dst;
+	if (with_dst) {
+		m = up_to_first_sure(m, with_dst);
+		if (m & with_dst)
+			m &= prefix_rules(p, p->daddr, p->dst_hi, &dst_hi16,
+					  &dst4, &dst6) | ~with_dst;
 	}
 	return m ? lowest_bit(m) : -1;
 }
