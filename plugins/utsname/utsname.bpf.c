@@ -55,7 +55,8 @@ struct {
 
 FILE_PATH_EVENT_SCRATCH(open_scratch, struct utsname_open_event);
 
-BPFHOST_RINGBUF(events, 4 << 20);
+/* Watched-path opens and namespace changes are few: 256 KiB holds ~1500. */
+BPFHOST_RINGBUF(events, 256 << 10);
 BPFHOST_LOST_COUNTER(lost);
 
 /*
