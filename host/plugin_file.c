@@ -44,14 +44,14 @@ bool plugin_dir_valid(const char *dir, char *why, size_t len)
 static int check_node(const struct stat *st, const char *what)
 {
 	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-		log_error("refusing plugin code from %s: it is writable by group or others (mode %04o); chmod go-w it",
+		log_error("refusing code from %s: it is writable by group or others (mode %04o); chmod go-w it",
 			  what, (unsigned int)(st->st_mode & 07777));
 		return -EPERM;
 	}
 	if (st->st_uid == 0)
 		return 0;
 	if (!any_owner) {
-		log_error("refusing plugin code from %s: it is owned by uid %u, not root; chown root it (or use --allow-unsafe-plugins while developing)",
+		log_error("refusing code from %s: it is owned by uid %u, not root; chown root it (or use --allow-unsafe-plugins while developing)",
 			  what, (unsigned int)st->st_uid);
 		return -EPERM;
 	}
@@ -71,7 +71,7 @@ static int check_fd(int fd, const char *what, bool regular_file)
 		return err;
 	}
 	if (regular_file && !S_ISREG(st.st_mode)) {
-		log_error("refusing plugin %s: it is not a regular file", what);
+		log_error("refusing to load %s: it is not a regular file", what);
 		return -EPERM;
 	}
 	return check_node(&st, what);
@@ -147,7 +147,7 @@ int plugin_file_open(const char *dir, const char *name, char **path)
 	if (err == -ENOENT)
 		return err;
 	if (err == -ELOOP) {
-		log_error("refusing plugin code from %s: it is a symbolic link; install the file itself",
+		log_error("refusing to load %s: it is a symbolic link; install the file itself",
 			  *path);
 		return -EPERM;
 	}
