@@ -84,7 +84,9 @@ class TlsModule(unittest.TestCase):
 
     def test_module_exports_only_its_table(self):
         out = run(["nm", "-D", "--defined-only", MODULE]).stdout
-        self.assertEqual([line.split()[-1] for line in out.splitlines()],
+        names = [line.split()[-1] for line in out.splitlines()]
+        # An ASan build adds its ODR indicator beside each global.
+        self.assertEqual([n for n in names if not n.startswith("__odr_asan.")],
                          ["bpfhost_tls_ops"])
 
     def test_host_does_not_link_openssl(self):
