@@ -412,20 +412,20 @@ def tcp_syn(sport, dport):
                        65535, 0, 0)
 
 
-def ipv4(proto, l4, options=b"", frag=0, ihl=None):
+def ipv4(proto, l4, options=b"", frag=0, ihl=None, src="10.9.0.1",
+         dst="10.9.0.2"):
     words = (20 + len(options)) // 4
     h = struct.pack("!BBHHHBBH4s4s", (4 << 4) | (ihl or words), 0,
                     20 + len(options) + len(l4), 1, frag, 64, proto, 0,
-                    socket.inet_aton("10.9.0.1"),
-                    socket.inet_aton("10.9.0.2")) + options
+                    socket.inet_aton(src), socket.inet_aton(dst)) + options
     h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
     return h + l4
 
 
-def ipv6(nexthdr, payload, src="2001:db8::1"):
+def ipv6(nexthdr, payload, src="2001:db8::1", dst="fd00::2"):
     return struct.pack("!IHBB16s16s", 6 << 28, len(payload), nexthdr, 64,
                        socket.inet_pton(socket.AF_INET6, src),
-                       socket.inet_pton(socket.AF_INET6, "fd00::2")) + payload
+                       socket.inet_pton(socket.AF_INET6, dst)) + payload
 
 
 def ext(nexthdr, body=b"\0" * 6):
@@ -437,10 +437,10 @@ def frag6(nexthdr, offset):
     return struct.pack("!BBHI", nexthdr, 0, offset << 3, 99)
 
 
-class PacketParsingTest(unittest.TestCase):
-    """Both programs, run by BPF_PROG_TEST_RUN on packets made here."""
-    RULES = ["rule=drop udp dport 8080", "rule=drop ip6 src 2001:db8::/32",
-             "rule=drop tcp dport 9000-9100"]
+class ProgRunCase(unittest.TestCase):
+    """Both programs, run by BPF_PROG_TEST_RUN on packets made here, with
+    the rules of the subclass."""
+    RULES = []
 
     def setUp(self):
         need_root(self)
@@ -486,6 +486,11 @@ class PacketParsingTest(unittest.TestCase):
         # header is whole; it refuses shorter ones before the program.
         self.assertIn(tc, ("pass", None) if tc_may_refuse else ("pass",),
                       why)
+
+
+class PacketParsingTest(ProgRunCase):
+    RULES = ["rule=drop udp dport 8080", "rule=drop ip6 src 2001:db8::/32",
+             "rule=drop tcp dport 9000-9100"]
 
     def test_matching_packets(self):
         v4udp = ipv4(17, udp(1234, 8080))
@@ -542,6 +547,50 @@ class PacketParsingTest(unittest.TestCase):
             for cut in range(14, l4_end):
                 self.assertPass(frame[:cut], "%s cut at %d" % (name, cut),
                                 tc_may_refuse=cut < ip_end[name])
+
+
+class PrefixMatchTest(ProgRunCase):
+    """Which rule counts a packet when prefixes decide: by the first 16
+    address bits alone, by the trie under them, or past a rule that needs
+    no address."""
+    RULES = ["rule=drop udp dport 7000 src 10.9.0.0/16",
+             "rule=drop src 10.8.1.0/24",
+             "rule=drop tcp dst 172.16.0.0/12",
+             "rule=drop udp dport 7000",
+             "rule=drop ip6 dst 2001:db8:5::/48"]
+
+    def test_first_matching_rule_counts(self):
+        cases = [
+            (ipv4(17, udp(1, 7000)), 1, "src in a /16"),
+            (ipv4(17, udp(1, 7000), src="10.7.0.1"), 4, "src outside"),
+            (ipv4(17, udp(1, 53), src="10.8.1.5"), 2, "src in a /24"),
+            (ipv4(17, udp(1, 7000), src="10.8.1.5"), 2,
+             "a /24 rule before a rule without prefixes"),
+            (ipv4(17, udp(1, 53), src="10.8.2.5"), None,
+             "src beside the /24"),
+            (ipv4(6, tcp_syn(1, 80), dst="172.20.1.1"), 3, "dst in a /12"),
+            (ipv4(6, tcp_syn(1, 80), dst="172.32.0.1"), None,
+             "dst past the /12"),
+            (ipv6(17, udp(1, 53), src="fd00::1", dst="2001:db8:5::9"), 5,
+             "IPv6 dst in a /48"),
+            (ipv6(17, udp(1, 53), src="fd00::1", dst="2001:db8:6::9"), None,
+             "IPv6 dst beside the /48"),
+        ]
+        want = {}
+        for frame, rule, why in cases:
+            if rule is None:
+                self.assertPass(eth(0x0800 if frame[0] == 0x45 else 0x86dd)
+                                + frame, why)
+            else:
+                self.assertDrop(eth(0x0800 if frame[0] == 0x45 else 0x86dd)
+                                + frame, why)
+                want[rule] = want.get(rule, 0) + 1
+        self.assertEqual(self.h.stop(), 0)
+        for rule in range(1, len(self.RULES) + 1):
+            s = final_summary(self.h, rule)
+            self.assertEqual((s["ingress_packets"], s["egress_packets"]),
+                             (want.get(rule, 0), want.get(rule, 0)),
+                             "rule %d" % rule)
 
 
 if __name__ == "__main__":

@@ -203,6 +203,36 @@ static void test_trie_entries(void)
 		xdpdrop_rule_free(&rules[i]);
 }
 
+/*
+ * The first-16-bit table: a /16 or shorter prefix fills its slots with its
+ * rules (and those of the shorter prefixes holding it); a slot under which
+ * a longer prefix starts asks the trie; other slots stay empty.
+ */
+static void test_hi16(void)
+{
+	struct xdpdrop_rule rules[3];
+	struct xdpdrop_trie_entry *e;
+	static __u64 slot[65536];
+	int n;
+
+	CHECK(parse("drop src 10.0.0.0/8", &rules[0]) == 0);
+	CHECK(parse("drop src 10.1.0.0/16,192.0.2.0/24,128.0.0.0/1", &rules[1]) == 0);
+	CHECK(parse("drop src 10.2.3.0/24", &rules[2]) == 0);
+	n = xdpdrop_trie_entries(rules, 3, false, XDPDROP_FAM_IP4, &e);
+	CHECK(n == 5);
+	xdpdrop_hi16_fill(e, n, slot);
+	CHECK(slot[10 << 8] == 0x1 && slot[10 << 8 | 255] == 0x1);
+	CHECK(slot[10 << 8 | 1] == 0x3);
+	CHECK(slot[10 << 8 | 2] == XDPDROP_HI16_ASK_TRIE);
+	CHECK(slot[9 << 8 | 255] == 0 && slot[11 << 8] == 0);
+	CHECK(slot[192 << 8] == XDPDROP_HI16_ASK_TRIE);
+	CHECK(slot[0x8000] == 0x2 && slot[0xffff] == 0x2);
+	CHECK(slot[198 << 8 | 18] == 0x2 && slot[0x7fff] == 0);
+	free(e);
+	for (int i = 0; i < 3; i++)
+		xdpdrop_rule_free(&rules[i]);
+}
+
 int main(void)
 {
 	RUN(test_tcp_dport);
@@ -213,5 +243,6 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_tables);
 	RUN(test_trie_entries);
+	RUN(test_hi16);
 	return CHECK_EXIT();
 }
