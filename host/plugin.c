@@ -113,7 +113,6 @@ static bool still_loaded(int fd)
 int plugin_load(struct plugin *p, const char *dir, const char *name)
 {
 	bpfhost_plugin_entry_fn entry;
-	char path[32];
 	int err;
 
 	*p = (struct plugin){ .stage = PLUGIN_LOADED, .fd = -1 };
@@ -134,8 +133,7 @@ int plugin_load(struct plugin *p, const char *dir, const char *name)
 		goto fail;
 	}
 	/* The checked file itself, not whatever the path names by now. */
-	fd_path(path, sizeof(path), p->fd);
-	p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	p->dl = plugin_file_dlopen(p->fd);
 	if (!p->dl) {
 		err = -EINVAL;
 		log_error("cannot load plugin %s (%s): %s", name, p->path,
