@@ -292,7 +292,7 @@ static int xdpdrop_open(const struct bpfhost_host_api *host,
 	return 0;
 }
 
-/* Write the non-zero slots of one family's first-16-bit table. */
+/* Write the non-zero slots of one family's first-16-bit table (n > 0). */
 static int fill_hi16(struct bpf_map *map, enum xdpdrop_family family,
 		     const struct xdpdrop_trie_entry *e, int n)
 {
@@ -301,13 +301,14 @@ static int fill_hi16(struct bpf_map *map, enum xdpdrop_family family,
 	__u32 *keys = NULL, count = 0;
 	int err = -ENOMEM;
 
-	if (!slot)
-		return err;
-	xdpdrop_hi16_fill(e, n, slot);
-	for (unsigned int k = 0; k < 65536; k++)
+	if (slot)
+		xdpdrop_hi16_fill(e, n, slot);
+	for (unsigned int k = 0; slot && k < 65536; k++)
 		count += slot[k] != 0;
-	keys = malloc(count * sizeof(*keys) + 1);
-	vals = malloc(count * sizeof(*vals) + 1);
+	if (count) {
+		keys = malloc(count * sizeof(*keys));
+		vals = malloc(count * sizeof(*vals));
+	}
 	if (keys && vals) {
 		count = 0;
 		for (unsigned int k = 0; k < 65536; k++) {
@@ -316,9 +317,9 @@ static int fill_hi16(struct bpf_map *map, enum xdpdrop_family family,
 			keys[count] = (__u32)family << 16 | k;
 			vals[count++] = slot[k];
 		}
-		err = count && bpf_map_update_batch(bpf_map__fd(map), keys,
-						    vals, &count, NULL) ?
-			      -errno : 0;
+		/* One syscall for all the slots. */
+		err = bpf_map_update_batch(bpf_map__fd(map), keys, vals,
+					   &count, NULL);
 	}
 	free(keys);
 	free(vals);
