@@ -47,10 +47,20 @@
  * struct open_how after the syscall read them gives what it wrote.  All
  * need a race the opener runs against itself.
  *
- * A caller's sys_exit program takes a struct syscall_trace_exit, the
- * record of the syscalls:sys_exit_* events (its nr is an int: the
- * trace_event_raw_sys_exit of raw_syscalls has a long id there, whose upper
- * half is padding here), and calls file_path_open_begin() (the file, and the
+ * Load cost: libbpf searches the kernel's BTF once for every distinct type
+ * a CO-RE relocation names, at every load (about a millisecond each), so
+ * only kernel-internal structs are relocated, each through the struct that
+ * holds the field (a struct path or qstr inside another is reached from
+ * the outer one), and fixed ABIs are declared locally: the tracepoint
+ * record (syscall_tp.bpf.h) and, on x86-64, the user register frame.
+ * Kernel structs are read with CO-RE helper reads, not through typed (BTF)
+ * pointers: since 6.5 the verifier looks a name up in the kernel's BTF,
+ * linearly, for every pointer it loads through a typed pointer, on every
+ * path it explores, which cost milliseconds of verification for a few
+ * loads; the helper calls cost a few ns each at run time.
+ *
+ * A caller's sys_exit program takes a struct syscall_tp_exit
+ * (syscall_tp.bpf.h) and calls file_path_open_begin() (the file, and the
  * quick test of its name against exact filters), file_path_open_args(),
  * then file_path_resolve(), which fills a struct bpfhost_file_paths
  * (sdk/include/bpfhost/file_path.h) and the strings it points at, and
@@ -67,6 +77,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpfhost/file_path.h>
 #include "path_filter.bpf.h"
+#include "syscall_tp.bpf.h"
 
 #define FILE_PATH_LEN BPFHOST_PATH_LEN
 /* Names; a power of two (an index is masked with it). */
@@ -214,22 +225,24 @@ static __always_inline struct file_path_walk *file_path_scratch(void)
 }
 
 
-/* The open file behind fd in the current task, or NULL. */
+static __always_inline struct task_struct *file_path_task(void)
+{
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+/*
+ * The open file behind fd in the current task, or NULL.  A NULL on the way
+ * reads as 0.
+ */
 static __always_inline struct file *file_path_fd_file(int fd)
 {
-	/*
-	 * Typed (BTF) pointers: the verifier turns these reads into plain
-	 * loads guarded against faults, no helper call each; a NULL on the
-	 * way reads as 0.  fdt->fd points at pointers, which the verifier
-	 * does not type: that one read goes through a helper.
-	 */
-	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	struct fdtable *fdt = BPF_CORE_READ(file_path_task(), files, fdt);
 	struct file **fds;
 	struct file *f = NULL;
 
-	if (fd < 0 || (unsigned int)fd >= fdt->max_fds)
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
 		return NULL;
-	fds = fdt->fd;
+	fds = BPF_CORE_READ(fdt, fd);
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
 }
@@ -238,11 +251,10 @@ static __always_inline struct file *file_path_fd_file(int fd)
 static __always_inline bool file_path_name_known(struct dentry *dentry)
 {
 	struct bpfhost_name_key key = {};
-	struct qstr q = {};
 
-	bpf_core_read(&q, sizeof(q), &dentry->d_name);
-	key.len = q.len;
-	bpf_probe_read_kernel_str(key.head, sizeof(key.head), q.name);
+	key.len = BPF_CORE_READ(dentry, d_name.len);
+	bpf_probe_read_kernel_str(key.head, sizeof(key.head),
+				  BPF_CORE_READ(dentry, d_name.name));
 	return bpf_map_lookup_elem(&file_path_names, &key) != NULL;
 }
 
@@ -255,17 +267,43 @@ static __always_inline bool file_path_open_begin(long ret,
 						 struct file_path_open *o)
 {
 	struct file *f = ret >= 0 ? file_path_fd_file(ret) : NULL;
-	struct path fp = {};
+	struct dentry *dentry = NULL;
 
 	if (f)
-		bpf_core_read(&fp, sizeof(fp), &f->f_path);
-	if (fp.dentry && file_path_exact && !file_path_name_known(fp.dentry))
+		dentry = BPF_CORE_READ(f, f_path.dentry);
+	if (dentry && file_path_exact && !file_path_name_known(dentry))
 		return false;
 	o->ret = ret;
-	o->dentry = (__u64)fp.dentry;
-	o->mnt = (__u64)fp.mnt;
+	o->dentry = (__u64)dentry;
+	o->mnt = dentry ? (__u64)BPF_CORE_READ(f, f_path.mnt) : 0;
 	return true;
 }
+
+#if defined(__TARGET_ARCH_x86)
+/*
+ * The user register frame of x86-64, read at fixed offsets, with no CO-RE
+ * relocation: the kernel's struct pt_regs begins with the layout of the
+ * ptrace ABI's struct user_regs_struct (getreg() and putreg() in
+ * arch/x86/kernel/ptrace.c index it with that struct's offsets), and the
+ * syscall ABI passes the arguments in di, si, dx, r10.  The verifier still
+ * checks every load against the kernel's own pt_regs.
+ */
+struct file_path_regs {
+	__u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	__u64 ax, cx, dx, si, di;
+};
+#define FILE_PATH_ARG1(regs) ((regs)->di)
+#define FILE_PATH_ARG2(regs) ((regs)->si)
+#define FILE_PATH_ARG3(regs) ((regs)->dx)
+#define FILE_PATH_ARG4(regs) ((regs)->r10)
+#else
+/* Elsewhere libbpf's CO-RE macros know each architecture's frame. */
+#define file_path_regs pt_regs
+#define FILE_PATH_ARG1(regs) PT_REGS_PARM1_SYSCALL(regs)
+#define FILE_PATH_ARG2(regs) PT_REGS_PARM2_SYSCALL(regs)
+#define FILE_PATH_ARG3(regs) PT_REGS_PARM3_SYSCALL(regs)
+#define FILE_PATH_ARG4(regs) PT_REGS_PARM4_SYSCALL(regs)
+#endif
 
 /*
  * The arguments of the open syscall number nr from the registers
@@ -276,24 +314,24 @@ static __always_inline void file_path_open_args(long nr,
 						struct file_path_open *o,
 						bool want_flags)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(
-		bpf_get_current_task_btf());
+	struct file_path_regs *regs = (struct file_path_regs *)
+		bpf_task_pt_regs(bpf_get_current_task_btf());
 
 	if (nr != file_path_nr_openat && nr != file_path_nr_openat2) {
 		/* open(2): the only other exit the program is attached to */
 		o->syscall = FILE_PATH_SYS_OPEN;
 		o->dirfd = AT_FDCWD;
-		o->name = PT_REGS_PARM1_SYSCALL(regs);
-		o->flags = PT_REGS_PARM2_SYSCALL(regs);
-		o->mode = PT_REGS_PARM3_SYSCALL(regs);
+		o->name = FILE_PATH_ARG1(regs);
+		o->flags = FILE_PATH_ARG2(regs);
+		o->mode = FILE_PATH_ARG3(regs);
 		return;
 	}
-	o->dirfd = PT_REGS_PARM1_SYSCALL(regs);
-	o->name = PT_REGS_PARM2_SYSCALL(regs);
+	o->dirfd = FILE_PATH_ARG1(regs);
+	o->name = FILE_PATH_ARG2(regs);
 	if (nr == file_path_nr_openat) {
 		o->syscall = FILE_PATH_SYS_OPENAT;
-		o->flags = PT_REGS_PARM3_SYSCALL(regs);
-		o->mode = PT_REGS_PARM4_SYSCALL(regs);
+		o->flags = FILE_PATH_ARG3(regs);
+		o->mode = FILE_PATH_ARG4(regs);
 		return;
 	}
 	o->syscall = FILE_PATH_SYS_OPENAT2;
@@ -306,7 +344,7 @@ static __always_inline void file_path_open_args(long nr,
 	 */
 	if (want_flags)
 		bpf_probe_read_user(&o->flags, sizeof(o->flags) + sizeof(o->mode),
-				    (void *)PT_REGS_PARM3_SYSCALL(regs));
+				    (void *)FILE_PATH_ARG3(regs));
 }
 
 static __always_inline struct vfsmount *file_path_vfsmount(struct mount *m)
@@ -327,7 +365,8 @@ static long file_path_walk_step(__u32 i, void *ctx)
 		w->root_seen = 1;
 		w->n_root = n;
 	}
-	if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+	/* mnt->mnt is vfsmnt: struct vfsmount needs no relocation of its own */
+	if (dentry == BPF_CORE_READ(mnt, mnt.mnt_root)) {
 		up = BPF_CORE_READ(mnt, mnt_parent);
 		/*
 		 * A top mount is its own parent: the namespace's root, or a
@@ -369,14 +408,15 @@ static long file_path_walk_step(__u32 i, void *ctx)
  */
 __noinline int file_path_collect(__u64 dentry, __u64 vfsmnt)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = file_path_task();
 	struct file_path_walk *w = file_path_scratch();
 	struct file_path_step_ctx c = { .w = w };
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
 
 	if (!w)
 		return -1;
-	w->root = BPF_CORE_READ(task, fs, root.dentry);
-	w->root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	w->root = BPF_CORE_READ(fs, root.dentry);
+	w->root_mnt = BPF_CORE_READ(fs, root.mnt);
 	w->ns_root = BPF_CORE_READ(task, nsproxy, mnt_ns, root);
 	w->dentry = (struct dentry *)dentry;
 	w->vfsmnt = (struct vfsmount *)vfsmnt;
@@ -497,24 +537,25 @@ __noinline int file_path_build(struct file_path_strs *strs, __u32 at,
 static __always_inline bool file_path_dir_of(int dirfd, const char *user_name,
 					     __u64 *dentry, __u64 *mnt)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct path dir = {};
+	struct fs_struct *fs;
 	struct file *f;
 	char c = 0;
 
 	bpf_probe_read_user(&c, 1, user_name);
 	if (c == '/')
 		return false;
+	/* Each field read from the struct holding the path: see the top. */
 	if (dirfd == AT_FDCWD) {
-		BPF_CORE_READ_INTO(&dir, task, fs, pwd);
-	} else {
-		f = file_path_fd_file(dirfd);
-		if (!f)
-			return false;
-		bpf_core_read(&dir, sizeof(dir), &f->f_path);
+		fs = BPF_CORE_READ(file_path_task(), fs);
+		*dentry = (__u64)BPF_CORE_READ(fs, pwd.dentry);
+		*mnt = (__u64)BPF_CORE_READ(fs, pwd.mnt);
+		return true;
 	}
-	*dentry = (__u64)dir.dentry;
-	*mnt = (__u64)dir.mnt;
+	f = file_path_fd_file(dirfd);
+	if (!f)
+		return false;
+	*dentry = (__u64)BPF_CORE_READ(f, f_path.dentry);
+	*mnt = (__u64)BPF_CORE_READ(f, f_path.mnt);
 	return true;
 }
 

@@ -63,7 +63,7 @@ static __always_inline bool comm_matches(void)
  * come first, so an open they reject costs a few loads.
  */
 SEC("tp/syscalls/sys_exit_openat")
-int exit_open_any(struct syscall_trace_exit *ctx)
+int exit_open_any(struct syscall_tp_exit *ctx)
 {
 	__typeof__(*event_scratch.value) *scratch;
 	struct filesnoop_open_event *e;

@@ -108,7 +108,7 @@ static __always_inline __s32 errno_of(long ret)
  * needed.
  */
 SEC("tp/syscalls/sys_exit_openat")
-int exit_open_any(struct syscall_trace_exit *ctx)
+int exit_open_any(struct syscall_tp_exit *ctx)
 {
 	__typeof__(*open_scratch.value) *scratch;
 	struct utsname_open_event *e;
@@ -208,27 +208,27 @@ cleanup:
 }
 
 SEC("tp/syscalls/sys_enter_sethostname")
-int enter_sethostname(struct trace_event_raw_sys_enter *ctx)
+int enter_sethostname(struct syscall_tp_enter *ctx)
 {
 	return setname_enter((const char *)ctx->args[0], ctx->args[1],
 			     UTSNAME_SYS_SETHOSTNAME);
 }
 
 SEC("tp/syscalls/sys_enter_setdomainname")
-int enter_setdomainname(struct trace_event_raw_sys_enter *ctx)
+int enter_setdomainname(struct syscall_tp_enter *ctx)
 {
 	return setname_enter((const char *)ctx->args[0], ctx->args[1],
 			     UTSNAME_SYS_SETDOMAINNAME);
 }
 
 SEC("tp/syscalls/sys_exit_sethostname")
-int exit_sethostname(struct trace_event_raw_sys_exit *ctx)
+int exit_sethostname(struct syscall_tp_exit *ctx)
 {
 	return setname_exit(ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_setdomainname")
-int exit_setdomainname(struct trace_event_raw_sys_exit *ctx)
+int exit_setdomainname(struct syscall_tp_exit *ctx)
 {
 	return setname_exit(ctx->ret);
 }
@@ -295,7 +295,7 @@ cleanup:
 }
 
 SEC("tp/syscalls/sys_enter_unshare")
-int enter_unshare(struct trace_event_raw_sys_enter *ctx)
+int enter_unshare(struct syscall_tp_enter *ctx)
 {
 	if (!(ctx->args[0] & CLONE_NEWUTS))
 		return 0;
@@ -304,7 +304,7 @@ int enter_unshare(struct trace_event_raw_sys_enter *ctx)
 
 /* nstype 0 lets the fd decide; a pidfd may name several namespaces. */
 SEC("tp/syscalls/sys_enter_setns")
-int enter_setns(struct trace_event_raw_sys_enter *ctx)
+int enter_setns(struct syscall_tp_enter *ctx)
 {
 	if (ctx->args[1] && !(ctx->args[1] & CLONE_NEWUTS))
 		return 0;
@@ -312,19 +312,24 @@ int enter_setns(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tp/syscalls/sys_exit_unshare")
-int exit_unshare(struct trace_event_raw_sys_exit *ctx)
+int exit_unshare(struct syscall_tp_exit *ctx)
 {
 	return switch_exit(ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_setns")
-int exit_setns(struct trace_event_raw_sys_exit *ctx)
+int exit_setns(struct syscall_tp_exit *ctx)
 {
 	return switch_exit(ctx->ret);
 }
 
-/* Runs in the parent once the child has its namespaces. */
-SEC("tp_btf/task_newtask")
+/*
+ * Runs in the parent once the child has its namespaces.  A raw tracepoint,
+ * attached by name: a tp_btf program would have libbpf parse and search
+ * the kernel's BTF at load for the tracepoint's type, and every read here
+ * goes through CO-RE helpers anyway.
+ */
+SEC("raw_tp/task_newtask")
 int BPF_PROG(on_newtask, struct task_struct *task, u64 clone_flags)
 {
 	struct utsname_enter_event *e;

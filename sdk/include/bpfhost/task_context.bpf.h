@@ -47,15 +47,22 @@ static __always_inline void bpfhost_uts_nodename(struct uts_namespace *uts,
 
 /*
  * The pid namespace the task's own pid was allocated in, which is not
- * nsproxy->pid_ns_for_children after an unshare(CLONE_NEWPID).
+ * nsproxy->pid_ns_for_children after an unshare(CLONE_NEWPID): that of
+ * pid->numbers[pid->level].  The element's size and its ns's offset come
+ * from relocations against struct pid: libbpf searches the kernel's BTF
+ * once per relocated type at every load, and struct upid needs none then.
  */
 static __always_inline __u32 bpfhost_task_pid_ns(struct task_struct *task)
 {
 	struct pid *pid = BPF_CORE_READ(task, thread_pid);
 	unsigned int level = BPF_CORE_READ(pid, level);
-	struct upid *upid = &pid->numbers[level];
+	struct pid_namespace *ns = NULL;
 
-	return BPF_CORE_READ(upid, ns, ns.inum);
+	bpf_probe_read_kernel(&ns, sizeof(ns),
+			      (void *)pid +
+			      bpf_core_field_offset(struct pid, numbers[0].ns) +
+			      level * bpf_core_field_size(struct pid, numbers[0]));
+	return BPF_CORE_READ(ns, ns.inum);
 }
 
 /* Fill *tc for the task running now. */
