@@ -335,6 +335,12 @@ static int api_set_tick(struct bpfhost_plugin_ctx *ctx, uint64_t interval_ms)
 	return 0;
 }
 
+static const struct bpf_object_open_opts *
+api_bpf_open_opts(struct bpfhost_plugin_ctx *ctx)
+{
+	return ctx_plugin(ctx)->open_opts;
+}
+
 const struct bpfhost_host_api plugin_host_api = {
 	.abi_version = BPFHOST_ABI_VERSION,
 	.size = sizeof(struct bpfhost_host_api),
@@ -346,4 +352,5 @@ const struct bpfhost_host_api plugin_host_api = {
 	.add_ringbuf = api_add_ringbuf,
 	.emit = api_emit,
 	.set_tick = api_set_tick,
+	.bpf_open_opts = api_bpf_open_opts,
 };

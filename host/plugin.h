@@ -37,6 +37,8 @@ struct plugin {
 	struct event_type *types;
 	void *state;
 	enum plugin_stage stage;
+	/* What host->bpf_open_opts() hands the plugin; NULL: nothing. */
+	const struct bpf_object_open_opts *open_opts;
 
 	struct runtime *rt;
 	int lost_fds[PLUGIN_MAX_RINGS];

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #define _GNU_SOURCE
 #include <errno.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "clock.h"
+#include "kernel_types.h"
 #include "log.h"
 #include "runtime.h"
 
@@ -139,11 +139,13 @@ static void *plugin_job_run(void *arg)
 
 /*
  * fn for every plugin at stage `at`, each on a thread of its own, all at
- * once: attaching and detaching mostly wait in the kernel (an XDP attach on
+ * once.  Loading is CPU work in the verifier, which runs on every core at
+ * once; attaching and detaching mostly wait in the kernel (an XDP attach on
  * a veth waits 10 ms or more for RCU, closing a tracepoint link 40-80 ms),
- * and the waits of different plugins overlap.  Loading stays one plugin at
- * a time: it is CPU work, and each load holds megabytes of kernel BTF.
- * When a thread cannot be made, that plugin's fn runs here.
+ * and the waits of different plugins overlap.  libbpf keeps no state shared
+ * between objects but its probes of kernel features, which any thread may
+ * run and all find the same.  When a thread cannot be made, that plugin's
+ * fn runs here.
  */
 static void for_each_plugin_at_once(struct runtime *rt, enum plugin_stage at,
 				    void (*fn)(struct plugin *p, int *err),
@@ -180,14 +182,15 @@ static void detach_job(struct plugin *p, int *err)
 }
 
 /*
- * One lifecycle step for every plugin at stage `from`: open and load one
- * plugin after the other, attach all at once.  A plugin whose step fails is
+ * One lifecycle step for every plugin at stage `from`: open one plugin
+ * after the other (open reads options and may refuse them), load and
+ * attach all at once.  A plugin whose step fails is
  * reported and closed, and the others go on without it; but open()
  * refusing its options is bad config, and then nothing runs (-EINVAL).
  */
 static int start_phase(struct runtime *rt, enum plugin_stage from)
 {
-	bool at_once = from == PLUGIN_BPF_LOADED;
+	bool at_once = from != PLUGIN_LOADED;
 	int errs[rt->nplugins];
 
 	memset(errs, 0, sizeof(errs));
@@ -216,39 +219,66 @@ static int start_phase(struct runtime *rt, enum plugin_stage from)
 }
 
 /*
+ * One read of the kernel's types for every plugin's BPF object (see
+ * kernel_types.h), named in the open options each plugin gets.  Without
+ * it, each object reads the kernel's BTF itself, as libbpf does alone.
+ */
+static void share_kernel_types(struct runtime *rt, struct kernel_types *kt,
+			       struct bpf_object_open_opts *opts)
+{
+	struct kernel_types_object objs[rt->nplugins ? rt->nplugins : 1];
+	uint64_t start = clock_mono_ns();
+
+	for (unsigned int i = 0; i < rt->nplugins; i++) {
+		const struct bpfhost_plugin_ops *ops = &rt->plugins[i].ops;
+
+		objs[i] = (struct kernel_types_object){ 0 };
+		if (ops->bpf_object)
+			objs[i].elf = ops->bpf_object(&objs[i].size);
+	}
+	if (kernel_types_gather(kt, objs, rt->nplugins))
+		return;
+	log_debug("kernel types: %u gathered for every plugin's BPF object in %.1f ms",
+		  kt->ntypes, (clock_mono_ns() - start) / 1e6);
+	for (unsigned int i = 0; i < rt->nplugins; i++) {
+		if (!objs[i].served)
+			continue;
+		opts[i] = (struct bpf_object_open_opts){
+			.sz = sizeof(opts[i]),
+			.btf_custom_path = kt->path,
+		};
+		rt->plugins[i].open_opts = &opts[i];
+	}
+}
+
+/*
  * Phase by phase: every plugin opens, then every plugin loads, then every
- * plugin attaches.  Loading is the heavy part (libbpf parses the kernel's
- * BTF, megabytes, once per object, and frees it after); done before any
- * ring buffer is mapped, those transients do not stack on the rings.  And
- * nothing reports events until everything is loaded, so filesnoop does not
- * see the host's own start-up work.
+ * plugin attaches.  The kernel's BTF, megabytes, is read once before the
+ * opens and freed before any ring buffer is mapped, so it does not stack
+ * on the rings.  And nothing reports events until everything is loaded,
+ * so filesnoop does not see the host's own start-up work.
  */
 int runtime_start(struct runtime *rt)
 {
+	struct bpf_object_open_opts opts[rt->nplugins ? rt->nplugins : 1];
+	struct kernel_types kt;
 	unsigned int running = 0;
 	int err;
 
+	share_kernel_types(rt, &kt, opts);
+
 	for (enum plugin_stage from = PLUGIN_LOADED; from < PLUGIN_ATTACHED;
 	     from++) {
-		/*
-		 * Every load mallocs and frees the same megabytes of BTF:
-		 * keep them in the heap from one load to the next (each load
-		 * after the first skips ~2800 page faults, ~5 ms here), and
-		 * give them back once all are loaded.
-		 */
-		if (from == PLUGIN_OPENED) {
-			mallopt(M_MMAP_THRESHOLD, 64 << 20);
-			mallopt(M_TRIM_THRESHOLD, 64 << 20);
-		}
 		err = start_phase(rt, from);
-		if (from == PLUGIN_OPENED) {
-			mallopt(M_MMAP_THRESHOLD, 128 << 10);
-			mallopt(M_TRIM_THRESHOLD, 128 << 10);
-			malloc_trim(0);
-		}
 		if (err)
-			return err;
+			break;
 	}
+	/* libbpf read the subset at load; the options were for open. */
+	kernel_types_release(&kt);
+	for (unsigned int i = 0; i < rt->nplugins; i++)
+		rt->plugins[i].open_opts = NULL;
+	if (err)
+		return err;
 	for (unsigned int i = 0; i < rt->nplugins; i++)
 		running += rt->plugins[i].stage == PLUGIN_ATTACHED;
 	if (!running) {

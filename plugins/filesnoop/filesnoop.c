@@ -136,7 +136,7 @@ static int filesnoop_open(const struct bpfhost_host_api *host,
 		return -ENOMEM;
 	fs->host = host;
 	fs->ctx = ctx;
-	fs->skel = filesnoop_bpf__open();
+	fs->skel = filesnoop_bpf__open_opts(bpfhost_bpf_open_opts(host, ctx));
 	if (!fs->skel) {
 		int err = -errno;
 

@@ -146,7 +146,7 @@ static int utsname_open(const struct bpfhost_host_api *host,
 		return -ENOMEM;
 	u->host = host;
 	u->ctx = ctx;
-	u->skel = utsname_bpf__open();
+	u->skel = utsname_bpf__open_opts(bpfhost_bpf_open_opts(host, ctx));
 	if (!u->skel) {
 		err = -errno;
 		host->log(ctx, BPFHOST_LOG_ERROR,

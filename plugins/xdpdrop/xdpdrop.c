@@ -276,7 +276,8 @@ static int xdpdrop_open(const struct bpfhost_host_api *host,
 		err = read_rules(xd);
 	if (!err) {
 		xd->ncpus = libbpf_num_possible_cpus();
-		xd->skel = xdpdrop_bpf__open();
+		xd->skel = xdpdrop_bpf__open_opts(
+			bpfhost_bpf_open_opts(host, ctx));
 		if (!xd->skel || xd->ncpus <= 0) {
 			err = xd->ncpus <= 0 ? xd->ncpus : -errno;
 			LOG(xd, BPFHOST_LOG_ERROR,

@@ -106,7 +106,7 @@ static void test_event_schema(void)
 
 static void test_host_api(void)
 {
-	PIN_SIZE(struct bpfhost_host_api, 72);
+	PIN_SIZE(struct bpfhost_host_api, 80);
 	PIN(struct bpfhost_host_api, abi_version, 0, 4);
 	PIN(struct bpfhost_host_api, size, 4, 4);
 	PIN(struct bpfhost_host_api, log, 8, 8);
@@ -117,6 +117,7 @@ static void test_host_api(void)
 	PIN(struct bpfhost_host_api, add_ringbuf, 48, 8);
 	PIN(struct bpfhost_host_api, emit, 56, 8);
 	PIN(struct bpfhost_host_api, set_tick, 64, 8);
+	PIN(struct bpfhost_host_api, bpf_open_opts, 72, 8);
 }
 
 static void test_plugin_ops(void)

@@ -66,7 +66,7 @@ static int execsnoop_open(const struct bpfhost_host_api *host,
 		return -ENOMEM;
 	es->host = host;
 	es->ctx = ctx;
-	es->skel = execsnoop_bpf__open();
+	es->skel = execsnoop_bpf__open_opts(bpfhost_bpf_open_opts(host, ctx));
 	if (!es->skel) {
 		int err = -errno;
 

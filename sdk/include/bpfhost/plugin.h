@@ -129,6 +129,7 @@ struct bpfhost_event_schema {
 /* ---- host services ------------------------------------------------------ */
 
 struct bpfhost_plugin_ctx;	/* opaque: one loaded plugin instance */
+struct bpf_object_open_opts;	/* libbpf's */
 
 enum bpfhost_log_level {
 	BPFHOST_LOG_ERROR = 0,
@@ -173,7 +174,36 @@ struct bpfhost_host_api {
 
 	/* Call ops->tick every interval_ms (0 = never).  Returns 0 or -errno. */
 	int (*set_tick)(struct bpfhost_plugin_ctx *ctx, uint64_t interval_ms);
+
+	/*
+	 * Appended after the first release: older hosts have a smaller
+	 * table (see bpfhost_bpf_open_opts()).  Options for the skeleton's NAME_bpf__open_opts():
+	 * they name the kernel types all plugins of this run relocate
+	 * against, read from the kernel's BTF once for all of them (libbpf
+	 * would otherwise parse and scan its 5 MB again for every object).
+	 * NULL when the host has nothing to share for this plugin's object:
+	 * libbpf then reads the kernel's BTF itself.  Valid during open().
+	 * Call it through bpfhost_bpf_open_opts(), which checks the host has
+	 * it.
+	 */
+	const struct bpf_object_open_opts *(*bpf_open_opts)(
+		struct bpfhost_plugin_ctx *ctx);
 };
+
+/*
+ * host->bpf_open_opts(ctx) if this host has it, else NULL; open the
+ * skeleton with NAME_bpf__open_opts(bpfhost_bpf_open_opts(host, ctx)).
+ */
+static inline const struct bpf_object_open_opts *
+bpfhost_bpf_open_opts(const struct bpfhost_host_api *host,
+		      struct bpfhost_plugin_ctx *ctx)
+{
+	size_t end = offsetof(struct bpfhost_host_api, bpf_open_opts) +
+		     sizeof(host->bpf_open_opts);
+
+	return host->size >= end && host->bpf_open_opts ?
+		       host->bpf_open_opts(ctx) : NULL;
+}
 
 /* ---- the plugin ---------------------------------------------------------- */
 
@@ -185,9 +215,10 @@ struct bpfhost_host_api {
  * reached) and close.  state is the plugin's own, returned by open and passed
  * to every later call: plugins keep no globals, so one may run twice.
  *
- * Threads: the host opens and loads plugins one at a time, but attaches all
- * plugins at once, and detaches them at once, each plugin on a thread of its
- * own (attaching and detaching mostly wait in the kernel).  One plugin's
+ * Threads: the host opens plugins one at a time, but loads all plugins at
+ * once, attaches them at once and detaches them at once, each plugin on a
+ * thread of its own (the verifier runs on every core; attaching and
+ * detaching mostly wait in the kernel).  One plugin's
  * callbacks never overlap each other, and every host service may be called
  * from any callback.
  */
