@@ -269,9 +269,15 @@ int runtime_start(struct runtime *rt)
 
 	for (enum plugin_stage from = PLUGIN_LOADED; from < PLUGIN_ATTACHED;
 	     from++) {
+		static const char *const done[] = { "opened", "loaded",
+						    "attached" };
+		uint64_t start = clock_mono_ns();
+
 		err = start_phase(rt, from);
 		if (err)
 			break;
+		log_debug("every plugin %s in %.1f ms", done[from],
+			  (clock_mono_ns() - start) / 1e6);
 	}
 	/* libbpf read the subset at load; the options were for open. */
 	kernel_types_release(&kt);
