@@ -26,7 +26,7 @@
 # call of its sys_enter_openat and sys_exit_openat programs while a loop
 # opens the match path, then the nomatch path, BPF_OPENS times each (the
 # programs see every other open on the machine too; the loop dominates).
-# Env: BUILD_DIR (../build-paths) ANCHOR PREV ROUNDS (5) RUN_SECS (0.5)
+# Env: BUILD_DIR (../build-bench, as the other benches) ANCHOR PREV ROUNDS (5) RUN_SECS (0.5)
 #      VARIANTS (all of the above) BPF_OPENS (200000) KEEP_TMP (0)
 # Output: the anchor's table per run on stderr; last line KEY=value with
 # <VARIANT>_{MATCH,NOMATCH}_ADD_NS (median ns added per open+close),
@@ -36,7 +36,7 @@ set -u
 export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
-BUILD_DIR=${BUILD_DIR:-$SRC/build-paths}
+BUILD_DIR=${BUILD_DIR:-$SRC/build-bench}
 ANCHOR=${ANCHOR:-/work/shared/bench-anchors/open_overhead.sh}
 ROUNDS=${ROUNDS:-5}; RUN_SECS=${RUN_SECS:-0.5}; KEEP_TMP=${KEEP_TMP:-0}
 BPF_OPENS=${BPF_OPENS:-200000}
