@@ -164,11 +164,6 @@ static int elf_btf_sections(const void *image, size_t size, Elf_Data **btf,
 	return 0;
 }
 
-/*
- * Add the roots of one object's CO-RE relocations.  -ENOTSUP when the
- * subset cannot serve the object (see the header), -EINVAL when its
- * sections do not parse.
- */
 static int add_use(struct uses *u, unsigned int root)
 {
 	if (u->n == u->cap) {
@@ -184,23 +179,31 @@ static int add_use(struct uses *u, unsigned int root)
 	return 0;
 }
 
+/*
+ * Note the roots of one object's CO-RE relocations in u.  -ENOTSUP when
+ * the subset cannot serve the object (see the header), -EINVAL when its
+ * sections do not parse.  The section may sit at any alignment in the
+ * image: everything is copied out before it is read.
+ */
 static int add_object_roots(struct gather *g, const struct btf *local,
 			    const Elf_Data *ext, struct uses *u)
 {
-	const struct btf_ext_head *h = ext->d_buf;
+	struct btf_ext_head h = { 0 };
 	const __u8 *p, *end;
 	__u32 rec_size;
 
+	memcpy(&h, ext->d_buf,
+	       ext->d_size < sizeof(h) ? ext->d_size : sizeof(h));
 	if (ext->d_size < offsetof(struct btf_ext_head, core_relo_off) ||
-	    h->magic != BTF_MAGIC || h->hdr_len > ext->d_size)
+	    h.magic != BTF_MAGIC || h.hdr_len > ext->d_size)
 		return -EINVAL;
-	if (h->hdr_len < sizeof(*h) || !h->core_relo_len)
+	if (h.hdr_len < sizeof(h) || !h.core_relo_len)
 		return 0;	/* no CO-RE relocations */
-	if ((size_t)h->core_relo_off + h->core_relo_len >
-	    ext->d_size - h->hdr_len)
+	if ((size_t)h.core_relo_off + h.core_relo_len >
+	    ext->d_size - h.hdr_len)
 		return -EINVAL;
-	p = (const __u8 *)ext->d_buf + h->hdr_len + h->core_relo_off;
-	end = p + h->core_relo_len;
+	p = (const __u8 *)ext->d_buf + h.hdr_len + h.core_relo_off;
+	end = p + h.core_relo_len;
 	if (end - p < 4)
 		return -EINVAL;
 	memcpy(&rec_size, p, 4);
