@@ -106,6 +106,45 @@ def startup_rss(kv):
     ]
 
 
+def xdp_drop(kv):
+    print("### XDP drop (veth pair, receiver NAPI on one core)")
+    print()
+    print("Generator: %s, offering %s pps (udp)." %
+          (kv.get("GEN"), kv.get("GEN_OFFERED_UDP_PPS")))
+    print()
+    cases = [("BPFHOST", "xdpdrop (bpfhost)"), ("XDP_FILTER", "xdp-filter"),
+             ("XDP_DROP", "bare XDP_DROP"), ("NFT_INGRESS", "nft netdev ingress"),
+             ("NFT_PREROUTING", "nft prerouting"), ("STACK", "no filter (stack)")]
+    rows = []
+    for key, label in cases:
+        row = [label]
+        for proto in ("UDP", "TCP"):
+            k = "%s_%s" % (key, proto)
+            row += [kv.get(k + "_PPS"), kv.get(k + "_PPS_RANGE"),
+                    kv.get(k + "_NS_PER_PKT")]
+        rows.append(row)
+    table(["", "udp pps", "udp min-max", "udp ns/pkt", "tcp pps",
+           "tcp min-max", "tcp ns/pkt"], rows)
+    print("BPF_PROG_TEST_RUN ns/packet: xdpdrop %s (drop) / %s (pass), "
+          "xdp-filter %s / %s, bare XDP_DROP %s." %
+          (kv.get("TESTRUN_BPFHOST_DROP_NS"), kv.get("TESTRUN_BPFHOST_PASS_NS"),
+           kv.get("TESTRUN_XDPFILTER_DROP_NS"), kv.get("TESTRUN_XDPFILTER_PASS_NS"),
+           kv.get("TESTRUN_CONST_DROP_NS")))
+    print()
+    targets = []
+    for proto in ("UDP", "TCP"):
+        for case, want, ok in (("XDP_FILTER", ">= 1.5", lambda v: v >= 1.5),
+                               ("XDP_DROP", ">= 0.7", lambda v: v >= 0.7),
+                               ("NFT_INGRESS", ">= 4", lambda v: v >= 4)):
+            k = "XDPDROP_VS_%s_%s" % (case, proto)
+            targets.append(("xdpdrop pps / %s pps, %s" % (case.lower(), proto.lower()),
+                            kv.get(k), want, verdict(kv.get(k), ok)))
+    targets.append(("xdpdrop BPF_PROG_TEST_RUN ns (10 rules, 1000 prefixes)",
+                    kv.get("TESTRUN_BPFHOST_DROP_NS"), "< 60",
+                    verdict(kv.get("TESTRUN_BPFHOST_DROP_NS"), lambda v: v < 60)))
+    return targets
+
+
 def other(name, kv):
     print("### %s" % name)
     print()
@@ -117,6 +156,7 @@ KNOWN = {
     "open_overhead": open_overhead,
     "event_throughput": event_throughput,
     "startup_rss": startup_rss,
+    "xdp_drop": xdp_drop,
 }
 
 
