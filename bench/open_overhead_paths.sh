@@ -98,7 +98,8 @@ for f in glob.glob("/proc/%d/fdinfo/*" % pid):
 		if line.startswith("prog_id:"):
 			ids.add(int(line.split()[1]))
 # Exits may share one program ("exit_open_any"): sum the time of every open
-# program, per call of enter_openat (the loop uses openat).
+# program, per call of the one every openat runs (the loop uses openat):
+# enter_openat, or exit_open_any where opens are traced at exit alone.
 now = {}
 for p in json.load(sys.stdin):
 	name = p.get("name", "")
@@ -109,7 +110,8 @@ if len(sys.argv) < 3:
 elif sorted(now) != sorted(before) or not now:
 	print("NA")
 else:
-	opens = now["enter_openat"][1] - before["enter_openat"][1]
+	every = "enter_openat" if "enter_openat" in now else "exit_open_any"
+	opens = now[every][1] - before[every][1] if every in now else 0
 	ns = sum(t - before[k][0] for k, (t, _) in now.items())
 	print("%.0f" % (ns / opens) if opens else "NA")' "$@"
 }
