@@ -140,7 +140,8 @@ static void *plugin_job_run(void *arg)
 /*
  * fn for every plugin at stage `at`, each on a thread of its own, all at
  * once.  Loading is CPU work in the verifier, which runs on every core at
- * once; attaching and detaching mostly wait in the kernel (an XDP attach on
+ * once (the three bundled plugins: 12 ms one after the other, 9.5 at once,
+ * on 2 cores); attaching and detaching mostly wait in the kernel (an XDP attach on
  * a veth waits 10 ms or more for RCU, closing a tracepoint link 40-80 ms),
  * and the waits of different plugins overlap.  libbpf keeps no state shared
  * between objects but its probes of kernel features, which any thread may
