@@ -229,12 +229,16 @@ static int filesnoop_attach(void *state)
 	__typeof__(fs->skel->links) *l = &fs->skel->links;
 	int err;
 
-	if ((err = attach_prog(fs, p->exit_open_any, NULL, &l->exit_open_any,
-			       false)) ||
-	    (err = attach_prog(fs, p->exit_open_any, "sys_exit_openat2",
+	/*
+	 * openat last: each attach opens a tracefs file with openat, and
+	 * those are the host's own opens, not what the user asked to see.
+	 */
+	if ((err = attach_prog(fs, p->exit_open_any, "sys_exit_openat2",
 			       &fs->exit_openat2, false)) ||
 	    (err = attach_prog(fs, p->exit_open_any, "sys_exit_open",
-			       &fs->exit_open, true)))
+			       &fs->exit_open, true)) ||
+	    (err = attach_prog(fs, p->exit_open_any, NULL, &l->exit_open_any,
+			       false)))
 		return err;
 	return fs->host->add_ringbuf(fs->ctx,
 				     bpf_map__fd(fs->skel->maps.events),

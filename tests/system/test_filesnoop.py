@@ -495,6 +495,16 @@ class FilesnoopTest(unittest.TestCase):
                     self.assertEqual(len(host.records(path=target)), 1)
                     self.assertEqual(summary(host.stderr()), (1, 0))
 
+    def test_own_attach_not_reported(self):
+        # Attaching opens tracefs files; openat, the exit those opens end
+        # in, is attached last, so a run shows none of its own start-up.
+        with self.run_host() as host:
+            pid = host.proc.pid
+            self.stop(host)
+            own = [r["path"] for r in host.records(pid=pid)
+                   if r["path"].startswith("/sys/kernel/tracing/")]
+            self.assertEqual(own, [])
+
     def test_duration(self):
         start = time.monotonic()
         rc, out, err = run_bpfhost("-p", "filesnoop", "-F", "json", "-d",
