@@ -26,6 +26,11 @@ const volatile __u32 targ_uid = 0;
 const volatile bool filter_comm = false;
 const volatile char targ_comm[FILESNOOP_COMM_LEN] = {};
 const volatile bool failed_only = false;
+/*
+ * The host's own process: its opens are its start-up (reading tracefs while
+ * other plugins attach) and its outputs, not what anyone asked to see.
+ */
+const volatile __u32 host_tgid = 0;
 
 _Static_assert(FILESNOOP_SYS_OPEN == FILE_PATH_SYS_OPEN &&
 		       FILESNOOP_SYS_OPENAT == FILE_PATH_SYS_OPENAT &&
@@ -68,12 +73,12 @@ int exit_open_any(struct syscall_tp_exit *ctx)
 	__typeof__(*event_scratch.value) *scratch;
 	struct filesnoop_open_event *e;
 	struct file_path_open o;
+	__u64 id = bpf_get_current_pid_tgid();
 	long ret = ctx->ret;
 	__u32 zero = 0;
-	__u64 id;
 	int len;
 
-	if (targ_pid && (bpf_get_current_pid_tgid() >> 32) != targ_pid)
+	if ((id >> 32) == host_tgid || (targ_pid && (id >> 32) != targ_pid))
 		return 0;
 	if (filter_uid && (__u32)bpf_get_current_uid_gid() != targ_uid)
 		return 0;
@@ -92,7 +97,6 @@ int exit_open_any(struct syscall_tp_exit *ctx)
 	if (len < 0)
 		return 0;
 
-	id = bpf_get_current_pid_tgid();
 	bpfhost_header_init(&e->hdr, FILESNOOP_EVENT_OPEN);
 	e->pid = id >> 32;
 	e->tid = (__u32)id;

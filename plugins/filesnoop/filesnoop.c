@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The kernel's own flag values: glibc's differ (O_LARGEFILE is 0 on 64-bit). */
 #include <asm/fcntl.h>
@@ -146,6 +147,7 @@ static int filesnoop_open(const struct bpfhost_host_api *host,
 		return err;
 	}
 	ro = fs->skel->rodata;
+	ro->host_tgid = getpid();	/* plugins run in the host's process */
 	if (host->opt_count(ctx, "pid"))
 		ro->targ_pid = host->opt_int(ctx, "pid", 0);
 	if (host->opt_count(ctx, "uid")) {
@@ -229,16 +231,12 @@ static int filesnoop_attach(void *state)
 	__typeof__(fs->skel->links) *l = &fs->skel->links;
 	int err;
 
-	/*
-	 * openat last: each attach opens a tracefs file with openat, and
-	 * those are the host's own opens, not what the user asked to see.
-	 */
-	if ((err = attach_prog(fs, p->exit_open_any, "sys_exit_openat2",
+	if ((err = attach_prog(fs, p->exit_open_any, NULL, &l->exit_open_any,
+			       false)) ||
+	    (err = attach_prog(fs, p->exit_open_any, "sys_exit_openat2",
 			       &fs->exit_openat2, false)) ||
 	    (err = attach_prog(fs, p->exit_open_any, "sys_exit_open",
-			       &fs->exit_open, true)) ||
-	    (err = attach_prog(fs, p->exit_open_any, NULL, &l->exit_open_any,
-			       false)))
+			       &fs->exit_open, true)))
 		return err;
 	return fs->host->add_ringbuf(fs->ctx,
 				     bpf_map__fd(fs->skel->maps.events),
