@@ -65,7 +65,7 @@ struct gather {
 	__u32 *copied;		/* kernel id -> subset id + 1; 0 = not yet */
 };
 
-static int same_kind(int a, int b)
+static bool same_kind(int a, int b)
 {
 	bool enum_a = a == BTF_KIND_ENUM || a == BTF_KIND_ENUM64;
 	bool enum_b = b == BTF_KIND_ENUM || b == BTF_KIND_ENUM64;
