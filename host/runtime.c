@@ -141,9 +141,9 @@ static void *plugin_job_run(void *arg)
  * fn for every plugin at stage `at`, each on a thread of its own, all at
  * once.  Loading is CPU work in the verifier, which runs on every core at
  * once (the three bundled plugins: 12 ms one after the other, 9.5 at once,
- * on 2 cores); attaching and detaching mostly wait in the kernel (an XDP attach on
- * a veth waits 10 ms or more for RCU, closing a tracepoint link 40-80 ms),
- * and the waits of different plugins overlap.  libbpf keeps no state shared
+ * on 2 cores); attaching and detaching mostly wait in the kernel (an XDP
+ * attach on a veth 6-12 ms, closing a tracepoint link 40-80 ms), and the
+ * waits of different plugins overlap.  libbpf keeps no state shared
  * between objects but its probes of kernel features, which any thread may
  * run and all find the same.  When a thread cannot be made, that plugin's
  * fn runs here.
@@ -185,9 +185,9 @@ static void detach_job(struct plugin *p, int *err)
 /*
  * One lifecycle step for every plugin at stage `from`: open one plugin
  * after the other (open reads options and may refuse them), load and
- * attach all at once.  A plugin whose step fails is
- * reported and closed, and the others go on without it; but open()
- * refusing its options is bad config, and then nothing runs (-EINVAL).
+ * attach all at once.  A plugin whose step fails is reported and closed,
+ * and the others go on without it; but open() refusing its options is bad
+ * config, and then nothing runs (-EINVAL).
  */
 static int start_phase(struct runtime *rt, enum plugin_stage from)
 {
