@@ -47,11 +47,14 @@
  * struct open_how after the syscall read them gives what it wrote.  All
  * need a race the opener runs against itself.
  *
- * Load cost: libbpf searches the kernel's BTF once for every distinct type
- * a CO-RE relocation names, at every load (about a millisecond each), so
- * only kernel-internal structs are relocated, each through the struct that
- * holds the field (a struct path or qstr inside another is reached from
- * the outer one), and fixed ABIs are declared locally: the tracepoint
+ * Load cost: libbpf reading the kernel's BTF itself searches it once for
+ * every distinct type a CO-RE relocation names, at every load (about a
+ * millisecond each).  bpfhost gives it a small subset instead
+ * (host/kernel_types.h), but an object must stay cheap where that is not
+ * so (another host, an object it does not serve), so only kernel-internal
+ * structs are relocated, each through the struct that holds the field (a
+ * struct path or qstr inside another is reached from the outer one), and
+ * fixed ABIs are declared locally: the tracepoint
  * record (syscall_tp.bpf.h) and, on x86-64, the user register frame.
  * Kernel structs are read with CO-RE helper reads, not through typed (BTF)
  * pointers: since 6.5 the verifier looks a name up in the kernel's BTF,

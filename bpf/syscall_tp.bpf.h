@@ -5,7 +5,8 @@
  *
  * Declared here, not taken from vmlinux.h (struct syscall_trace_exit,
  * trace_event_raw_sys_enter...): vmlinux.h's types carry CO-RE relocations,
- * and libbpf searches the whole kernel BTF (over 100k types) once for every
+ * and libbpf reading the kernel BTF itself (not bpfhost's subset, see
+ * host/kernel_types.h) searches all of it (over 100k types) once for every
  * relocated type at every load, about a millisecond each.  These records
  * need no relocation: their layout is the events' format, which tools
  * reading the trace buffer depend on (see

@@ -49,8 +49,9 @@ static __always_inline void bpfhost_uts_nodename(struct uts_namespace *uts,
  * The pid namespace the task's own pid was allocated in, which is not
  * nsproxy->pid_ns_for_children after an unshare(CLONE_NEWPID): that of
  * pid->numbers[pid->level].  The element's size and its ns's offset come
- * from relocations against struct pid: libbpf searches the kernel's BTF
- * once per relocated type at every load, and struct upid needs none then.
+ * from relocations against struct pid: libbpf reading the kernel's BTF
+ * itself (on a host that does not hand it a subset) searches it once per
+ * relocated type at every load, and struct upid needs none then.
  */
 static __always_inline __u32 bpfhost_task_pid_ns(struct task_struct *task)
 {
