@@ -80,12 +80,18 @@
 #include <bpf/bpf_tracing.h>
 #include <bpfhost/file_path.h>
 #include "path_filter.bpf.h"
-#include "syscall_tp.bpf.h"
+#include "open_syscall.bpf.h"
 
 #define FILE_PATH_LEN BPFHOST_PATH_LEN
 /* Names; a power of two (an index is masked with it). */
 #define FILE_PATH_MAX_DEPTH 64
-#define FILE_PATH_MAX_MOUNTS 16
+/*
+ * Mount crossings: bind mounts stacked on one directory (any user can stack
+ * them in a user namespace) are one crossing each.
+ */
+#define FILE_PATH_MAX_MOUNTS 1024
+/* A failed name's NUL is looked for this many PATH_MAX windows far. */
+#define FILE_PATH_NAME_WINDOWS 64
 #define FILE_PATH_NAME_MAX 255
 /*
  * Writable bytes a buffer needs after its FILE_PATH_LEN: the verifier sees
@@ -103,22 +109,12 @@
 #ifndef AT_FDCWD
 #define AT_FDCWD -100
 #endif
+/* creat(2) is open(2) with O_CREAT|O_WRONLY|O_TRUNC (uapi asm-generic). */
+#define FILE_PATH_O_CREAT_FLAGS (00000100 | 00000001 | 00001000)
 
 /* Set by the user side before load, with BPFHOST_FILE_PATH_SETUP(). */
 const volatile bool file_path_filter = false;	/* match the trie */
 const volatile bool file_path_exact = false;	/* every filter exact */
-/* The syscall numbers of this architecture; -1 for none. */
-const volatile long file_path_nr_open = -1;
-const volatile long file_path_nr_openat = -1;
-const volatile long file_path_nr_openat2 = -1;
-
-/* Same values as the plugins' own syscall enums. */
-enum file_path_syscall {
-	FILE_PATH_SYS_OPEN = 0,
-	FILE_PATH_SYS_OPENAT,
-	FILE_PATH_SYS_OPENAT2,
-};
-
 /*
  * The path filter: an LPM trie of exact paths (with their NUL) and prefixes
  * (without), and, when every filter is exact, the set of their basenames.
@@ -170,7 +166,9 @@ struct file_path_open {
 	__u64 flags;		/* open(2) flags */
 	__u64 mode;
 	__s32 dirfd;
-	__u32 syscall;		/* enum file_path_syscall */
+	__u32 syscall;		/* enum bpfhost_open_route */
+	__u32 name_in_kernel;	/* name is a kernel copy (io_uring's) */
+	__u32 name_lost;	/* there was a name, no longer known */
 };
 
 _Static_assert(__builtin_offsetof(struct open_how, mode) ==
@@ -205,6 +203,11 @@ struct file_path_walk {
 	__u32 off;		/* written so far */
 	__u32 lead;		/* the path starts with '/' */
 	__u32 build_cut;	/* a rename since the walk made a name longer */
+	/* file_path_name_len()'s */
+	__u64 scan_name;	/* the name being measured */
+	__u32 scan_kernel;	/* it is in kernel memory */
+	__u32 scan_len;		/* bytes before its NUL, so far */
+	__u32 scan_done;	/* its NUL was found */
 };
 
 struct {
@@ -262,92 +265,91 @@ static __always_inline bool file_path_name_known(struct dentry *dentry)
 }
 
 /*
- * First step of an open's sys_exit, given its return value: fill the file
- * part of *o.  Returns false when the file's own name rules out every exact
- * filter, the cheap test that rejects most opens before any path work.
+ * Fill the file part of *o for an open that gave file f (NULL: it failed)
+ * and returned ret.  Returns false when the file's own name rules out
+ * every exact filter, the cheap test that rejects most opens before any
+ * path work.  The test is exact only for a dentry that is not the root of
+ * its mount: a mount root (a bind-mounted file, "/", anything mounted on)
+ * is named by the mount point it was reached through, so it takes the walk.
  */
-static __always_inline bool file_path_open_begin(long ret,
-						 struct file_path_open *o)
+static __always_inline bool file_path_open_file(struct file *f, long ret,
+						struct file_path_open *o)
 {
-	struct file *f = ret >= 0 ? file_path_fd_file(ret) : NULL;
 	struct dentry *dentry = NULL;
+	struct vfsmount *mnt = NULL;
 
-	if (f)
+	if (f) {
 		dentry = BPF_CORE_READ(f, f_path.dentry);
-	if (dentry && file_path_exact && !file_path_name_known(dentry))
+		mnt = BPF_CORE_READ(f, f_path.mnt);
+	}
+	if (dentry && file_path_exact &&
+	    dentry != BPF_CORE_READ(mnt, mnt_root) &&
+	    !file_path_name_known(dentry))
 		return false;
 	o->ret = ret;
 	o->dentry = (__u64)dentry;
-	o->mnt = dentry ? (__u64)BPF_CORE_READ(f, f_path.mnt) : 0;
+	o->mnt = dentry ? (__u64)mnt : 0;
 	return true;
 }
 
-#if defined(__TARGET_ARCH_x86)
-/*
- * The user register frame of x86-64, read at fixed offsets, with no CO-RE
- * relocation: the kernel's struct pt_regs begins with the layout of the
- * ptrace ABI's struct user_regs_struct (getreg() and putreg() in
- * arch/x86/kernel/ptrace.c index it with that struct's offsets), and the
- * syscall ABI passes the arguments in di, si, dx, r10.  The verifier still
- * checks every load against the kernel's own pt_regs.
- */
-struct file_path_regs {
-	__u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
-	__u64 ax, cx, dx, si, di;
-};
-#define FILE_PATH_ARG1(regs) ((regs)->di)
-#define FILE_PATH_ARG2(regs) ((regs)->si)
-#define FILE_PATH_ARG3(regs) ((regs)->dx)
-#define FILE_PATH_ARG4(regs) ((regs)->r10)
-#else
-/* Elsewhere libbpf's CO-RE macros know each architecture's frame. */
-#define file_path_regs pt_regs
-#define FILE_PATH_ARG1(regs) PT_REGS_PARM1_SYSCALL(regs)
-#define FILE_PATH_ARG2(regs) PT_REGS_PARM2_SYSCALL(regs)
-#define FILE_PATH_ARG3(regs) PT_REGS_PARM3_SYSCALL(regs)
-#define FILE_PATH_ARG4(regs) PT_REGS_PARM4_SYSCALL(regs)
-#endif
+/* file_path_open_file() for an open syscall's exit, given its return. */
+static __always_inline bool file_path_open_begin(long ret,
+						 struct file_path_open *o)
+{
+	return file_path_open_file(ret >= 0 ? file_path_fd_file(ret) : NULL,
+				   ret, o);
+}
 
 /*
- * The arguments of the open syscall number nr from the registers
- * saved at its entry (see the top of this file).  The flags and the mode of
- * openat2(2) are in user memory: read only with want_flags.
+ * The arguments of the open syscall route (enum bpfhost_open_route) from
+ * the registers saved at its entry (open_syscall.bpf.h).  The flags and the
+ * mode of openat2(2) are in user memory: read only with want_flags.
+ * open_by_handle_at(2) names no file: its name stays 0.
  */
-static __always_inline void file_path_open_args(long nr,
-						struct file_path_open *o,
+static __always_inline void file_path_open_args(struct file_path_open *o,
+						int route, bool compat,
 						bool want_flags)
 {
-	struct file_path_regs *regs = (struct file_path_regs *)
-		bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct syscall_regs *regs = syscall_user_regs();
+	__u64 a0 = syscall_arg(regs, 0, compat);
+	__u64 a1 = syscall_arg(regs, 1, compat);
+	__u64 a2 = syscall_arg(regs, 2, compat);
 
-	if (nr != file_path_nr_openat && nr != file_path_nr_openat2) {
-		/* open(2): the only other exit the program is attached to */
-		o->syscall = FILE_PATH_SYS_OPEN;
-		o->dirfd = AT_FDCWD;
-		o->name = FILE_PATH_ARG1(regs);
-		o->flags = FILE_PATH_ARG2(regs);
-		o->mode = FILE_PATH_ARG3(regs);
-		return;
-	}
-	o->dirfd = FILE_PATH_ARG1(regs);
-	o->name = FILE_PATH_ARG2(regs);
-	if (nr == file_path_nr_openat) {
-		o->syscall = FILE_PATH_SYS_OPENAT;
-		o->flags = FILE_PATH_ARG3(regs);
-		o->mode = FILE_PATH_ARG4(regs);
-		return;
-	}
-	o->syscall = FILE_PATH_SYS_OPENAT2;
-	o->flags = 0;
+	o->syscall = route;
+	o->name_in_kernel = 0;
+	o->name_lost = 0;
+	o->dirfd = AT_FDCWD;
 	o->mode = 0;
-	/*
-	 * Straight into o, which begins as struct open_how does: a load of
-	 * a local copy would share its instruction with the register loads
-	 * above, which the verifier refuses (two pointer types).
-	 */
+	switch (route) {
+	case BPFHOST_OPEN_OPEN:
+		o->name = a0;
+		o->flags = a1;
+		o->mode = a2;
+		return;
+	case BPFHOST_OPEN_CREAT:
+		o->name = a0;
+		o->flags = FILE_PATH_O_CREAT_FLAGS;
+		o->mode = a1;
+		return;
+	case BPFHOST_OPEN_BY_HANDLE_AT:
+		o->dirfd = a0;
+		o->name = 0;
+		o->flags = a2;
+		return;
+	case BPFHOST_OPEN_OPENAT:
+		o->dirfd = a0;
+		o->name = a1;
+		o->flags = a2;
+		o->mode = syscall_arg(regs, 3, compat);
+		return;
+	}
+	o->dirfd = a0;
+	o->name = a1;
+	o->flags = 0;
+	/* Straight into o, which begins as struct open_how does. */
 	if (want_flags)
 		bpf_probe_read_user(&o->flags, sizeof(o->flags) + sizeof(o->mode),
-				    (void *)FILE_PATH_ARG3(regs));
+				    (void *)a2);
 }
 
 static __always_inline struct vfsmount *file_path_vfsmount(struct mount *m)
@@ -532,29 +534,104 @@ __noinline int file_path_build(struct file_path_strs *strs, __u32 at,
 }
 
 /*
+ * Copy the name o passed, from byte skip on, as a string of at most size
+ * bytes (NUL included) to dst.  Returns bpf_probe_read_*_str()'s result.
+ */
+static __always_inline long file_path_read_name(char *dst, __u32 size,
+						const struct file_path_open *o,
+						__u32 skip)
+{
+	const char *src = (const char *)o->name + skip;
+
+	if (o->name_in_kernel)
+		return bpf_probe_read_kernel_str(dst, size, src);
+	return bpf_probe_read_user_str(dst, size, src);
+}
+
+/* Byte i of the name o passed; 0 when it cannot be read. */
+static __always_inline char file_path_name_byte(const struct file_path_open *o,
+						__u32 i)
+{
+	const char *src = (const char *)o->name + i;
+	char c = 0;
+
+	if (o->name_in_kernel)
+		bpf_probe_read_kernel(&c, 1, src);
+	else
+		bpf_probe_read_user(&c, 1, src);
+	return c;
+}
+
+/* One PATH_MAX window of the name: its NUL, or the next window. */
+static long file_path_scan_step(__u32 i, void *ctx)
+{
+	struct file_path_step_ctx *c = ctx;
+	struct file_path_walk *w = c->w;
+	const char *src = (const char *)w->scan_name + w->scan_len;
+	long r;
+
+	if (w->scan_kernel)
+		r = bpf_probe_read_kernel_str(c->buf, FILE_PATH_LEN, src);
+	else
+		r = bpf_probe_read_user_str(c->buf, FILE_PATH_LEN, src);
+	if (r <= 0) {
+		w->scan_done = 1;	/* unreadable: it ends here */
+		return 1;
+	}
+	if (r < FILE_PATH_LEN) {
+		w->scan_len += r - 1;
+		w->scan_done = 1;
+		return 1;
+	}
+	/* r - 1 bytes before the window's last, which may be the NUL */
+	w->scan_len += r - 1;
+	return 0;
+}
+
+/*
+ * The length of the name o passed (a failed open's), up to
+ * FILE_PATH_NAME_WINDOWS windows of PATH_MAX; *whole is false when its end
+ * lies further.  buf is scratch of FILE_PATH_LEN bytes.
+ */
+__noinline int file_path_name_len(const struct file_path_open *o,
+				  struct file_path_strs *strs)
+{
+	struct file_path_walk *w = file_path_scratch();
+	struct file_path_step_ctx c = { .w = w };
+
+	if (!w || !o || !strs)
+		return -1;
+	c.buf = strs->s;
+	w->scan_name = o->name;
+	w->scan_kernel = o->name_in_kernel;
+	w->scan_len = 0;
+	w->scan_done = 0;
+	bpf_loop(FILE_PATH_NAME_WINDOWS, file_path_scan_step, &c, 0);
+	return w->scan_done;
+}
+
+/*
  * An open that failed has no file: its name is made absolute against the
  * cwd or the dirfd's directory, as written ("..", "." and symlinks stay).
  * Sets *dentry and *mnt to that directory; false when there is none to use
  * (an absolute name, a bad dirfd) and the name stands as passed.
  */
-static __always_inline bool file_path_dir_of(int dirfd, const char *user_name,
+static __always_inline bool file_path_dir_of(const struct file_path_open *o,
 					     __u64 *dentry, __u64 *mnt)
 {
 	struct fs_struct *fs;
 	struct file *f;
-	char c = 0;
 
-	bpf_probe_read_user(&c, 1, user_name);
-	if (c == '/')
+	if (file_path_name_byte(o, 0) == '/')
 		return false;
 	/* Each field read from the struct holding the path: see the top. */
-	if (dirfd == AT_FDCWD) {
+	if (o->dirfd == AT_FDCWD) {
 		fs = BPF_CORE_READ(file_path_task(), fs);
 		*dentry = (__u64)BPF_CORE_READ(fs, pwd.dentry);
 		*mnt = (__u64)BPF_CORE_READ(fs, pwd.mnt);
 		return true;
 	}
-	f = file_path_fd_file(dirfd);
+	f = file_path_fd_file(o->dirfd);
 	if (!f)
 		return false;
 	*dentry = (__u64)BPF_CORE_READ(f, f_path.dentry);
@@ -563,29 +640,38 @@ static __always_inline bool file_path_dir_of(int dirfd, const char *user_name,
 }
 
 /*
- * Append the user's name to the directory path buf[0, off), after a '/';
- * buf as for file_path_build() with FILE_PATH_LEN.  Returns the length.
+ * Append the last bytes of the name o passed, nlen long, to the path
+ * buf[0, off) (after a '/' when off is not 0 and the path is not "/"), as
+ * many as fit in FILE_PATH_LEN: a name cut so keeps its end, never starts
+ * with '/', and sets *cut.  buf as for file_path_build() with
+ * FILE_PATH_LEN.  Returns the length.
  */
 static __always_inline __u32 file_path_append(char *buf, __u32 off,
-					      const char *user_name, bool *cut)
+					      const struct file_path_open *o,
+					      __u32 nlen, bool *cut)
 {
-	__u32 size;
+	__u32 room, skip = 0;
 	long r;
 
-	if (off != 1 || buf[0] != '/')
+	if (off && (off != 1 || buf[0] != '/'))
 		buf[off++ & (FILE_PATH_LEN - 1)] = '/';
 	if (off >= FILE_PATH_LEN - 1) {
 		*cut = true;
-		buf[FILE_PATH_LEN - 1] = '\0';
-		return FILE_PATH_LEN - 1;
+		off = FILE_PATH_LEN - 1;
+		buf[off] = '\0';
+		return off;
 	}
-	size = FILE_PATH_LEN - off;
-	r = bpf_probe_read_user_str(buf + (off & (FILE_PATH_LEN - 1)),
-				    size & (FILE_PATH_LEN - 1), user_name);
+	room = FILE_PATH_LEN - 1 - off;
+	if (nlen > room) {
+		*cut = true;
+		skip = nlen - room;
+		if (file_path_name_byte(o, skip) == '/')
+			skip++;
+	}
+	r = file_path_read_name(buf + (off & (FILE_PATH_LEN - 1)),
+				(room + 1) & (2 * FILE_PATH_LEN - 1), o, skip);
 	if (r <= 0)
 		r = 1;
-	if (r == size)
-		*cut = true;
 	off += r - 1;
 	buf[off & (FILE_PATH_LEN - 1)] = '\0';
 	return off;
@@ -625,46 +711,64 @@ __noinline int file_path_resolve(struct bpfhost_file_paths *p,
 {
 	struct file_path_walk *w = file_path_scratch();
 	__u64 dentry, mnt;
-	bool cut = false, cut_host = false, opened;
-	__u32 plen, alen, hlen = 0, at;
-	const char *user_name;
+	bool cut = false, cut_host = false, undecided = false, arg_cut, opened;
+	__u32 plen, alen, hlen = 0, at, nlen = 0, size;
 	char *buf;
 	long r;
 
 	if (!w || !p || !strs || !o)
 		return -1;
 	buf = strs->s;
-	user_name = (const char *)o->name;
 	dentry = o->dentry;
 	mnt = o->mnt;
 	opened = dentry != 0;
-	if (!opened && !file_path_dir_of(o->dirfd, user_name, &dentry, &mnt)) {
-		r = bpf_probe_read_user_str(buf, FILE_PATH_LEN, user_name);
-		if (r <= 0)
-			r = 1;
-		cut = r == FILE_PATH_LEN;
-		plen = r - 1;
-		buf[plen & (FILE_PATH_LEN - 1)] = '\0';
-		goto filter;
+	if (!opened) {
+		/*
+		 * open_by_handle_at(2) names nothing, an io_uring open may
+		 * have lost its name: no path to decide on.
+		 */
+		if (!o->name) {
+			plen = 0;
+			buf[0] = '\0';
+			undecided = true;
+			goto filter;
+		}
+		if (file_path_name_len(o, strs) <= 0)
+			cut = true;	/* its end lies beyond what is read */
+		nlen = w->scan_len;
+		if (!file_path_dir_of(o, &dentry, &mnt)) {
+			plen = file_path_append(buf, 0, o, nlen, &cut);
+			goto filter;
+		}
 	}
 	/* One walk and one build, whichever way: it halves verification. */
 	file_path_collect(dentry, mnt);
-	r = file_path_build(strs, 0, FILE_PATH_LEN, w->n_root);
-	cut = r & FILE_PATH_BUILD_CUT;
+	/* A failed name keeps its room: the directory is cut first. */
+	size = FILE_PATH_LEN;
+	if (!opened)
+		size = nlen + 2 < FILE_PATH_LEN ? FILE_PATH_LEN - nlen - 1 : 1;
+	r = file_path_build(strs, 0, size, w->n_root);
+	cut |= (bool)(r & FILE_PATH_BUILD_CUT);
 	plen = r & (FILE_PATH_LEN - 1);
 	if (!opened)
-		plen = file_path_append(buf, plen, user_name, &cut);
+		plen = file_path_append(buf, plen, o, nlen, &cut);
 filter:
 	plen &= FILE_PATH_LEN - 1;
-	if (file_path_filter && !cut && !file_path_in_trie(buf, plen))
+	if (file_path_filter && !cut && !undecided &&
+	    !file_path_in_trie(buf, plen))
 		return -1;
 	p->path.offset = base;
 	p->path.len = plen;
 
 	at = plen + 1;
-	r = bpf_probe_read_user_str(buf + (at & FILE_PATH_STR_START_MASK),
-				    BPFHOST_PATH_ARG_LEN, user_name);
+	r = 0;
+	if (o->name)
+		r = file_path_read_name(buf + (at & FILE_PATH_STR_START_MASK),
+					BPFHOST_PATH_ARG_LEN, o, 0);
 	alen = r > 0 ? r - 1 : 0;
+	/* A full read is cut unless the name's NUL is the byte after it. */
+	arg_cut = r == BPFHOST_PATH_ARG_LEN &&
+		  file_path_name_byte(o, BPFHOST_PATH_ARG_LEN - 1);
 	buf[(at + alen) & FILE_PATH_STR_START_MASK] = '\0';
 	p->path_arg.offset = base + at;
 	p->path_arg.len = alen;
@@ -677,7 +781,7 @@ filter:
 	}
 	p->path_host.offset = base + at;
 	p->path_host.len = hlen;
-	p->truncated = cut || cut_host || r == BPFHOST_PATH_ARG_LEN;
+	p->truncated = cut || cut_host || arg_cut || o->name_lost;
 	/* Below the mask already: it tells the verifier so. */
 	return (at + hlen) & FILE_PATH_STR_START_MASK;
 }

@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * filesnoop, kernel side: every open(2), openat(2) and openat2(2).
+ * filesnoop, kernel side: every open, whichever way it is made: open(2),
+ * openat(2), openat2(2), creat(2), open_by_handle_at(2), natively or
+ * through the ia32 entry, and io_uring's IORING_OP_OPENAT and OPENAT2.
  *
- * All at sys_exit, with the arguments read from the registers the syscall
- * entry saved (bpf/file_path.bpf.h says why that is sound): the filters
- * that need no path (pid, uid, comm, failed_only), then the cheap test of
- * the file's own name against exact path filters, then the path of the
- * file actually opened, the path filter on it, and one record.  An open
- * that a filter rejects never touches the ring buffer.
+ * Syscalls are traced at their exit (bpf/open_syscall.bpf.h: the
+ * syscalls:* tracepoints, or raw_syscalls:sys_exit, which also sees compat
+ * syscalls; the user side loads one of the two programs), io_uring opens at
+ * their completion (bpf/open_uring.bpf.h).  Each then goes the same way:
+ * the filters that need no path (pid, uid, comm, failed_only), the cheap
+ * test of the file's own name against exact path filters, the path of the
+ * file actually opened (bpf/file_path.bpf.h), the path filter on it, and
+ * one record.  An open that a filter rejects never touches the ring buffer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpfhost/bpf_event.h>
 #include "file_path.bpf.h"
+#include "open_uring.bpf.h"
 #include "filesnoop.h"
 
 /*
@@ -32,11 +37,6 @@ const volatile bool failed_only = false;
  */
 const volatile __u32 host_tgid = 0;
 
-_Static_assert(FILESNOOP_SYS_OPEN == FILE_PATH_SYS_OPEN &&
-		       FILESNOOP_SYS_OPENAT == FILE_PATH_SYS_OPENAT &&
-		       FILESNOOP_SYS_OPENAT2 == FILE_PATH_SYS_OPENAT2,
-	       "filesnoop's syscall numbering is file_path.bpf.h's");
-
 FILE_PATH_EVENT_SCRATCH(event_scratch, struct filesnoop_open_event);
 
 /*
@@ -47,11 +47,8 @@ FILE_PATH_EVENT_SCRATCH(event_scratch, struct filesnoop_open_event);
 BPFHOST_RINGBUF(events, 1 << 20);
 BPFHOST_LOST_COUNTER(lost);
 
-static __always_inline bool comm_matches(void)
+static __always_inline bool comm_matches(const char *comm)
 {
-	char comm[FILESNOOP_COMM_LEN];
-
-	bpf_get_current_comm(comm, sizeof(comm));
 	for (int i = 0; i < FILESNOOP_COMM_LEN; i++) {
 		if (comm[i] != targ_comm[i])
 			return false;
@@ -61,54 +58,108 @@ static __always_inline bool comm_matches(void)
 	return true;
 }
 
-/*
- * One program for the exits of open, openat and openat2 (the user side
- * attaches it to all three; ctx->nr says which ran): every program costs
- * its own pass of the verifier at start-up.  The filters that need no path
- * come first, so an open they reject costs a few loads.
- */
-SEC("tp/syscalls/sys_exit_openat")
-int exit_open_any(struct syscall_tp_exit *ctx)
+/* The filters that need no path. */
+static __always_inline bool opener_wanted(const struct open_opener *who,
+					  long ret)
+{
+	if (who->pid == host_tgid || (targ_pid && who->pid != targ_pid))
+		return false;
+	if (filter_uid && who->uid != targ_uid)
+		return false;
+	if (filter_comm && !comm_matches(who->comm))
+		return false;
+	return !failed_only || ret < 0;
+}
+
+/* The path of o, its path filter, and the record. */
+static __always_inline int report(const struct open_opener *who,
+				  struct file_path_open *o, __s32 fd,
+				  bool compat, bool fixed)
 {
 	__typeof__(*event_scratch.value) *scratch;
 	struct filesnoop_open_event *e;
-	struct file_path_open o;
-	__u64 id = bpf_get_current_pid_tgid();
-	long ret = ctx->ret;
 	__u32 zero = 0;
 	int len;
 
-	if ((id >> 32) == host_tgid || (targ_pid && (id >> 32) != targ_pid))
-		return 0;
-	if (filter_uid && (__u32)bpf_get_current_uid_gid() != targ_uid)
-		return 0;
-	if (filter_comm && !comm_matches())
-		return 0;
-	if (failed_only && ret >= 0)
-		return 0;
-	if (!file_path_open_begin(ret, &o))
-		return 0;
-	file_path_open_args(ctx->nr, &o, true);
 	scratch = bpf_map_lookup_elem(&event_scratch, &zero);
 	if (!scratch)
 		return 0;
 	e = &scratch->event;
-	len = file_path_resolve(&e->paths, &scratch->strs, sizeof(*e), &o);
+	len = file_path_resolve(&e->paths, &scratch->strs, sizeof(*e), o);
 	if (len < 0)
 		return 0;
 
 	bpfhost_header_init(&e->hdr, FILESNOOP_EVENT_OPEN);
-	e->pid = id >> 32;
-	e->tid = (__u32)id;
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	e->fd = ret >= 0 ? ret : -1;
-	e->err = ret >= 0 ? 0 : -ret;
-	e->flags = o.flags;
-	e->mode = o.mode;
-	e->syscall = o.syscall;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->pid = who->pid;
+	e->tid = who->tid;
+	e->uid = who->uid;
+	e->fd = o->ret >= 0 ? fd : -1;
+	e->err = o->ret >= 0 ? 0 : -o->ret;
+	e->flags = o->flags;
+	e->mode = o->mode;
+	e->syscall = o->syscall;
+	e->compat = compat;
+	e->fd_fixed = fixed;
+	e->pad = 0;
+	__builtin_memcpy(e->comm, who->comm, sizeof(e->comm));
 	bpfhost_output(&events, &lost, e,
 		       sizeof(*e) + (len & FILE_PATH_STR_START_MASK));
+	return 0;
+}
+
+/* The exit of syscall nr, an open or not. */
+static __always_inline int on_sys_exit(long nr, bool compat, long ret)
+{
+	int route = open_route_of(nr, compat);
+	struct open_opener who;
+	struct file_path_open o;
+
+	if (route < 0)
+		return 0;
+	open_opener_current(&who);
+	if (!opener_wanted(&who, ret) || !file_path_open_begin(ret, &o))
+		return 0;
+	file_path_open_args(&o, route, compat, true);
+	return report(&who, &o, ret, compat, false);
+}
+
+/*
+ * Attached to the exits of every open syscall of the native ABI (ctx->nr
+ * says which ran): one program, one verifier pass.
+ */
+SEC("tp/syscalls/sys_exit_openat")
+int exit_open_tp(struct syscall_tp_exit *ctx)
+{
+	return on_sys_exit(ctx->nr, false, ctx->ret);
+}
+
+/* Every syscall's exit, compat ones too. */
+SEC("raw_tp/sys_exit")
+int exit_open_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct syscall_event ev = syscall_exit_of_raw(ctx);
+
+	return on_sys_exit(ev.nr, ev.compat, ev.ret);
+}
+
+SEC("raw_tp/io_uring_submit_req")
+int uring_submit(struct bpf_raw_tracepoint_args *ctx)
+{
+	open_uring_submit((struct io_kiocb *)ctx->args[0]);
+	return 0;
+}
+
+SEC("raw_tp/io_uring_complete")
+int uring_complete(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct open_uring_done d;
+
+	if (!open_uring_complete(ctx, &d))
+		return 0;
+	if (opener_wanted(&d.who, d.ret) &&
+	    file_path_open_file(d.file, d.ret, &d.o))
+		report(&d.who, &d.o, d.fd, false, d.fixed);
+	open_uring_forget(ctx);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <bpfhost/plugin.h>
+#include <bpfhost/open_routes.h>
 
 #include "filesnoop.h"
 #include "filesnoop.skel.h"
@@ -19,9 +20,9 @@ struct filesnoop {
 	const struct bpfhost_host_api *host;
 	struct bpfhost_plugin_ctx *ctx;
 	struct filesnoop_bpf *skel;
-	/* exit_open_any on the exits the skeleton has no link for */
-	struct bpf_link *exit_openat2;
-	struct bpf_link *exit_open;
+	struct bpfhost_open_progs progs;
+	bool compat;
+	struct bpfhost_links links;
 };
 
 static const struct bpfhost_option options[] = {
@@ -40,6 +41,8 @@ static const struct bpfhost_option options[] = {
 	  .help = "report only this command name (exact, as in /proc/PID/comm)" },
 	{ .name = "failed_only", .type = BPFHOST_OPT_BOOL, .def = "no",
 	  .help = "report only opens that failed" },
+	{ .name = "compat", .type = BPFHOST_OPT_BOOL, .def = "yes",
+	  .help = "also see 32-bit (ia32) opens: traces every syscall's exit, which costs each syscall a program run (README, Performance)" },
 };
 
 /*
@@ -70,12 +73,8 @@ static const struct bpfhost_value_name open_flag_names[] = {
 	{ 0, 0, NULL },
 };
 
-static const struct bpfhost_value_name syscall_names[] = {
-	{ ~0ull, FILESNOOP_SYS_OPEN, "open" },
-	{ ~0ull, FILESNOOP_SYS_OPENAT, "openat" },
-	{ ~0ull, FILESNOOP_SYS_OPENAT2, "openat2" },
-	{ 0, 0, NULL },
-};
+static const struct bpfhost_value_name syscall_names[] =
+	BPFHOST_OPEN_ROUTE_NAMES;
 
 #define OPEN_FIELD(member) BPFHOST_FIELD_AT(struct filesnoop_open_event, member)
 
@@ -90,6 +89,8 @@ static const struct bpfhost_field open_fields[] = {
 	  .width = -16, OPEN_FIELD(comm) },
 	{ .name = "fd", .header = "FD", .type = BPFHOST_FIELD_INT,
 	  .width = 4, OPEN_FIELD(fd) },
+	{ .name = "fd_fixed", .type = BPFHOST_FIELD_BOOL,
+	  .flags = BPFHOST_FIELD_NO_TEXT, OPEN_FIELD(fd_fixed) },
 	{ .name = "error", .header = "ERR", .type = BPFHOST_FIELD_INT,
 	  .display = BPFHOST_DISPLAY_ERRNO, .width = -7, OPEN_FIELD(err) },
 	{ .name = "flags", .header = "FLAGS", .type = BPFHOST_FIELD_UINT,
@@ -100,6 +101,8 @@ static const struct bpfhost_field open_fields[] = {
 	{ .name = "syscall", .type = BPFHOST_FIELD_UINT,
 	  .display = BPFHOST_DISPLAY_ENUM, .value_names = syscall_names,
 	  .flags = BPFHOST_FIELD_NO_TEXT, OPEN_FIELD(syscall) },
+	{ .name = "compat", .type = BPFHOST_FIELD_BOOL,
+	  .flags = BPFHOST_FIELD_NO_TEXT, OPEN_FIELD(compat) },
 	BPFHOST_FILE_PATH_FIELDS(struct filesnoop_open_event, paths),
 };
 
@@ -159,6 +162,14 @@ static int filesnoop_open(const struct bpfhost_host_api *host,
 					    host->opt_count(ctx, "prefix"),
 				!host->opt_count(ctx, "prefix"));
 	ro->failed_only = host->opt_bool(ctx, "failed_only");
+	fs->progs = (struct bpfhost_open_progs){
+		.exit_tp = fs->skel->progs.exit_open_tp,
+		.exit_raw = fs->skel->progs.exit_open_raw,
+		.uring_submit = fs->skel->progs.uring_submit,
+		.uring_complete = fs->skel->progs.uring_complete,
+	};
+	fs->compat = host->opt_bool(ctx, "compat");
+	bpfhost_open_routes_select(&fs->progs, fs->compat);
 	*state = fs;
 	return 0;
 }
@@ -205,38 +216,14 @@ static int filesnoop_load(void *state)
 	return err;
 }
 
-/*
- * Attach prog to its own section's tracepoint, or to syscalls/tp when tp is
- * set.  open(2) is missing on newer architectures: skip it where it is absent.
- */
-static int attach_prog(struct filesnoop *fs, struct bpf_program *prog,
-		       const char *tp, struct bpf_link **link, bool optional)
-{
-	*link = tp ? bpf_program__attach_tracepoint(prog, "syscalls", tp) :
-		     bpf_program__attach(prog);
-	if (*link)
-		return 0;
-	if (optional && errno == ENOENT)
-		return 0;
-	fs->host->log(fs->ctx, BPFHOST_LOG_ERROR, "cannot attach %s: %s",
-		      tp ? tp : bpf_program__section_name(prog),
-		      strerror(errno));
-	return -errno;
-}
-
 static int filesnoop_attach(void *state)
 {
 	struct filesnoop *fs = state;
-	__typeof__(fs->skel->progs) *p = &fs->skel->progs;
-	__typeof__(fs->skel->links) *l = &fs->skel->links;
 	int err;
 
-	if ((err = attach_prog(fs, p->exit_open_any, NULL, &l->exit_open_any,
-			       false)) ||
-	    (err = attach_prog(fs, p->exit_open_any, "sys_exit_openat2",
-			       &fs->exit_openat2, false)) ||
-	    (err = attach_prog(fs, p->exit_open_any, "sys_exit_open",
-			       &fs->exit_open, true)))
+	err = bpfhost_open_routes_attach(&fs->progs, fs->compat, &fs->links,
+					 NULL, 0, fs->host, fs->ctx);
+	if (err)
 		return err;
 	return fs->host->add_ringbuf(fs->ctx,
 				     bpf_map__fd(fs->skel->maps.events),
@@ -247,11 +234,7 @@ static void filesnoop_detach(void *state)
 {
 	struct filesnoop *fs = state;
 
-	filesnoop_bpf__detach(fs->skel);
-	bpf_link__destroy(fs->exit_openat2);
-	bpf_link__destroy(fs->exit_open);
-	fs->exit_openat2 = NULL;
-	fs->exit_open = NULL;
+	bpfhost_links_destroy(&fs->links);
 }
 
 static void filesnoop_close(void *state)
@@ -273,7 +256,7 @@ static const struct bpfhost_plugin_ops filesnoop_ops = {
 	.size = sizeof(struct bpfhost_plugin_ops),
 	.name = "filesnoop",
 	.version = "1.0.0",
-	.summary = "who opens which file: every open, openat and openat2",
+	.summary = "who opens which file: every open, by any syscall, ABI or io_uring",
 	.options = options,
 	.noptions = BPFHOST_ARRAY_SIZE(options),
 	.events = events,

@@ -13,24 +13,20 @@ enum filesnoop_event_type {
 	FILESNOOP_EVENT_OPEN = 0,
 };
 
-enum filesnoop_syscall {
-	FILESNOOP_SYS_OPEN = 0,
-	FILESNOOP_SYS_OPENAT,
-	FILESNOOP_SYS_OPENAT2,
-};
-
 /* Sent with the strings paths points at after it. */
 struct filesnoop_open_event {
 	struct bpfhost_event_header hdr;
 	__u32 pid;
 	__u32 tid;
 	__u32 uid;
-	__s32 fd;		/* -1 when the open failed */
+	__s32 fd;		/* -1 when the open failed; or a fixed slot */
 	__s32 err;		/* positive errno, 0 on success */
 	__u32 flags;		/* open(2) flags */
 	__u32 mode;
-	__u8 syscall;		/* enum filesnoop_syscall */
-	__u8 pad[3];
+	__u8 syscall;		/* enum bpfhost_open_route */
+	__u8 compat;		/* through the ia32 syscall entry */
+	__u8 fd_fixed;		/* fd is an io_uring fixed-file slot */
+	__u8 pad;
 	char comm[FILESNOOP_COMM_LEN];
 	struct bpfhost_file_paths paths;
 };

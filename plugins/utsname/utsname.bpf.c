@@ -4,13 +4,18 @@
  * path, and what happens to UTS namespaces: hostname and domainname changes,
  * tasks entering a new namespace.
  *
- * Opens are traced at sys_exit alone (bpf/file_path.bpf.h).  The name
- * changes and namespace switches need what only their enter can see (the
- * name or the namespace before the call): enter tracepoints filter and
- * remember that per thread; exit tracepoints add the result and send one
- * record.  A child
- * cloned into a new namespace is only reachable in task_newtask, which fires
- * in the parent with the child's task_struct, for fork, clone and clone3.
+ * Every route is covered as filesnoop covers it: syscalls at their exit
+ * (bpf/open_syscall.bpf.h: the syscalls:* tracepoints, or raw_syscalls,
+ * which also sees the ia32 entry; the user side loads one of the two
+ * programs for each side), io_uring opens at their completion
+ * (bpf/open_uring.bpf.h).  The name changes and namespace switches need
+ * what only their enter can see (the name or the namespace before the
+ * call): the enter remembers that per thread; the exit adds the result and
+ * sends one record.  A call whose enter never ran (seccomp refused it, and
+ * a refused syscall skips sys_enter) is still reported at its exit.  A
+ * child cloned into a new namespace is only reachable in task_newtask,
+ * which fires in the parent with the child's task_struct, for fork, clone
+ * and clone3.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -19,6 +24,7 @@
 #include <bpfhost/bpf_event.h>
 #include <bpfhost/task_context.bpf.h>
 #include "file_path.bpf.h"
+#include "open_uring.bpf.h"
 #include "utsname.h"
 
 #define CLONE_NEWUTS 0x04000000	/* uapi/linux/sched.h: not in BTF */
@@ -26,11 +32,17 @@
 /* Set by the user side before load. */
 const volatile __u32 host_uts_ns = 0;	/* inode of /proc/1/ns/uts */
 const volatile bool containers_only = false;
+/* The native syscall numbers, from the user side. */
+const volatile long nr_sethostname = -1;
+const volatile long nr_setdomainname = -1;
+const volatile long nr_unshare = -1;
+const volatile long nr_setns = -1;
 
 struct setname_args {
 	char old_name[UTSNAME_NAME_LEN];
 	char new_name[UTSNAME_NAME_LEN];
 	__u8 syscall;
+	__u8 compat;
 };
 
 struct {
@@ -43,6 +55,7 @@ struct {
 struct enter_args {
 	__u32 uts_ns;
 	__u8 syscall;
+	__u8 compat;
 	char nodename[UTSNAME_NAME_LEN];
 };
 
@@ -100,42 +113,76 @@ static __always_inline __s32 errno_of(long ret)
 /* ---- opens of watched paths ------------------------------------------- */
 
 /*
- * One program for the exits of open, openat and openat2 (the user side
- * attaches it to all three): every program costs its own pass of the
- * verifier at start-up.  The watched paths (exact, file_path.bpf.h's
- * filter) are matched against the path of the file opened; the arguments
- * come from the registers the syscall entry saved, so no enter program is
- * needed.
+ * The watched paths (exact, file_path.bpf.h's filter) are matched against
+ * the path of the file opened.  The record is the opener's: the current
+ * task's context, named as who (io_uring's submitter).
  */
-SEC("tp/syscalls/sys_exit_openat")
-int exit_open_any(struct syscall_tp_exit *ctx)
+static __always_inline int report_open(const struct open_opener *who,
+				       struct file_path_open *o, bool compat)
 {
 	__typeof__(*open_scratch.value) *scratch;
 	struct utsname_open_event *e;
-	struct file_path_open o;
-	long ret = ctx->ret;
 	__u32 zero = 0;
 	int len;
 
-	/* With containers_only off, no namespace is read here. */
-	if (containers_only && in_host_uts(current_uts()))
-		return 0;
-	if (!file_path_open_begin(ret, &o))
-		return 0;
-	file_path_open_args(ctx->nr, &o, false);
 	scratch = bpf_map_lookup_elem(&open_scratch, &zero);
 	if (!scratch)
 		return 0;
 	e = &scratch->event;
-	len = file_path_resolve(&e->paths, &scratch->strs, sizeof(*e), &o);
+	len = file_path_resolve(&e->paths, &scratch->strs, sizeof(*e), o);
 	if (len < 0)
 		return 0;
 	bpfhost_header_init(&e->hdr, UTSNAME_EVENT_OPEN);
 	bpfhost_task_context_fill(&e->task);
-	e->err = errno_of(ret);
+	e->task.pid = who->pid;
+	e->task.tid = who->tid;
+	e->task.uid = who->uid;
+	__builtin_memcpy(e->task.comm, who->comm, sizeof(e->task.comm));
+	e->err = errno_of(o->ret);
 	e->host_uts = e->task.uts_ns == host_uts_ns;
+	e->syscall = o->syscall;
+	e->compat = compat;
+	e->pad = 0;
 	bpfhost_output(&events, &lost, e,
 		       sizeof(*e) + (len & FILE_PATH_STR_START_MASK));
+	return 0;
+}
+
+/* With containers_only off, no namespace is read here. */
+static __always_inline bool opener_wanted(void)
+{
+	return !containers_only || !in_host_uts(current_uts());
+}
+
+static __always_inline int open_exit(int route, bool compat, long ret)
+{
+	struct open_opener who;
+	struct file_path_open o;
+
+	if (!opener_wanted() || !file_path_open_begin(ret, &o))
+		return 0;
+	file_path_open_args(&o, route, compat, false);
+	open_opener_current(&who);
+	return report_open(&who, &o, compat);
+}
+
+SEC("raw_tp/io_uring_submit_req")
+int uring_submit(struct bpf_raw_tracepoint_args *ctx)
+{
+	open_uring_submit((struct io_kiocb *)ctx->args[0]);
+	return 0;
+}
+
+SEC("raw_tp/io_uring_complete")
+int uring_complete(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct open_uring_done d;
+
+	if (!open_uring_complete(ctx, &d))
+		return 0;
+	if (opener_wanted() && file_path_open_file(d.file, d.ret, &d.o))
+		report_open(&d.who, &d.o, false);
+	open_uring_forget(ctx);
 	return 0;
 }
 
@@ -150,9 +197,22 @@ static __always_inline void read_uts_name(struct uts_namespace *uts,
 		bpf_core_read_str(buf, UTSNAME_NAME_LEN, &uts->name.domainname);
 }
 
-static __always_inline int setname_enter(const char *name, __u64 len,
-					 __u8 syscall)
+/* The name asked for: not NUL-terminated; len bytes at most. */
+static __always_inline void read_asked_name(char *buf, const char *name,
+					    __u64 len)
 {
+	/*
+	 * A longer one fails with EINVAL, and its first bytes still show
+	 * what was tried.
+	 */
+	if (len > UTSNAME_NAME_LEN - 1)
+		len = UTSNAME_NAME_LEN - 1;
+	bpf_probe_read_user(buf, len, name);
+}
+
+static __always_inline int setname_enter(__u8 syscall, bool compat)
+{
+	struct syscall_regs *regs = syscall_user_regs();
 	struct uts_namespace *uts = current_uts();
 	struct setname_args args = {};
 	__u32 tid = current_tid();
@@ -160,26 +220,25 @@ static __always_inline int setname_enter(const char *name, __u64 len,
 	if (containers_only && in_host_uts(uts))
 		return 0;
 	args.syscall = syscall;
+	args.compat = compat;
 	read_uts_name(uts, syscall, args.old_name);
-	/*
-	 * The name asked for is not NUL-terminated; a longer one fails with
-	 * EINVAL, and its first bytes still show what was tried.
-	 */
-	if (len > UTSNAME_NAME_LEN - 1)
-		len = UTSNAME_NAME_LEN - 1;
-	bpf_probe_read_user(args.new_name, len, name);
+	read_asked_name(args.new_name,
+			(const char *)syscall_arg(regs, 0, compat),
+			syscall_arg(regs, 1, compat));
 	bpf_map_update_elem(&setname_pending, &tid, &args, BPF_ANY);
 	return 0;
 }
 
-static __always_inline int setname_exit(long ret)
+static __always_inline int setname_exit(__u8 syscall, bool compat, long ret)
 {
+	struct syscall_regs *regs;
+	struct uts_namespace *uts = current_uts();
 	__u32 tid = current_tid();
 	struct utsname_setname_event *e;
 	struct setname_args *args;
 
 	args = bpf_map_lookup_elem(&setname_pending, &tid);
-	if (!args)
+	if (!args && containers_only && in_host_uts(uts))
 		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)
@@ -187,50 +246,39 @@ static __always_inline int setname_exit(long ret)
 	bpfhost_header_init(&e->hdr, UTSNAME_EVENT_SETNAME);
 	bpfhost_task_context_fill(&e->task);
 	e->err = errno_of(ret);
-	e->syscall = args->syscall;
+	e->syscall = syscall;
+	e->compat = compat;
 	e->host_uts = e->task.uts_ns == host_uts_ns;
-	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	e->pad = 0;
 	__builtin_memset(e->pad2, 0, sizeof(e->pad2));
-	__builtin_memcpy(e->old_name, args->old_name, sizeof(e->old_name));
+	__builtin_memset(e->new_name, 0, sizeof(e->new_name));
+	if (args) {
+		__builtin_memcpy(e->old_name, args->old_name,
+				 sizeof(e->old_name));
+		__builtin_memcpy(e->new_name, args->new_name,
+				 sizeof(e->new_name));
+	} else {
+		/*
+		 * No enter (seccomp refused the call before it): nothing
+		 * changed, so the name now is the name before.
+		 */
+		read_uts_name(uts, syscall, e->old_name);
+		regs = syscall_user_regs();
+		read_asked_name(e->new_name,
+				(const char *)syscall_arg(regs, 0, compat),
+				syscall_arg(regs, 1, compat));
+	}
 	/*
 	 * After a success the kernel's copy is the truth: another thread may
 	 * have rewritten the buffer since the enter read it.
 	 */
 	if (ret == 0)
-		read_uts_name(current_uts(), args->syscall, e->new_name);
-	else
-		__builtin_memcpy(e->new_name, args->new_name,
-				 sizeof(e->new_name));
+		read_uts_name(uts, syscall, e->new_name);
 	bpfhost_submit(&events, e);
 cleanup:
-	bpf_map_delete_elem(&setname_pending, &tid);
+	if (args)
+		bpf_map_delete_elem(&setname_pending, &tid);
 	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_sethostname")
-int enter_sethostname(struct syscall_tp_enter *ctx)
-{
-	return setname_enter((const char *)ctx->args[0], ctx->args[1],
-			     UTSNAME_SYS_SETHOSTNAME);
-}
-
-SEC("tp/syscalls/sys_enter_setdomainname")
-int enter_setdomainname(struct syscall_tp_enter *ctx)
-{
-	return setname_enter((const char *)ctx->args[0], ctx->args[1],
-			     UTSNAME_SYS_SETDOMAINNAME);
-}
-
-SEC("tp/syscalls/sys_exit_sethostname")
-int exit_sethostname(struct syscall_tp_exit *ctx)
-{
-	return setname_exit(ctx->ret);
-}
-
-SEC("tp/syscalls/sys_exit_setdomainname")
-int exit_setdomainname(struct syscall_tp_exit *ctx)
-{
-	return setname_exit(ctx->ret);
 }
 
 /* ---- entering a UTS namespace ------------------------------------------ */
@@ -246,11 +294,12 @@ static __always_inline void enter_event_fill(struct utsname_enter_event *e,
 	bpfhost_task_context_fill(&e->task);
 	e->child_tid = 0;
 	e->syscall = syscall;
-	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	e->compat = 0;
+	e->pad = 0;
 	__builtin_memset(e->pad2, 0, sizeof(e->pad2));
 }
 
-static __always_inline int switch_enter(__u8 syscall)
+static __always_inline int switch_enter(__u8 syscall, bool compat)
 {
 	struct uts_namespace *uts = current_uts();
 	struct enter_args args = {};
@@ -258,6 +307,7 @@ static __always_inline int switch_enter(__u8 syscall)
 
 	args.uts_ns = bpfhost_uts_ns_inum(uts);
 	args.syscall = syscall;
+	args.compat = compat;
 	bpfhost_uts_nodename(uts, args.nodename);
 	bpf_map_update_elem(&enter_pending, &tid, &args, BPF_ANY);
 	return 0;
@@ -281,6 +331,7 @@ static __always_inline int switch_exit(long ret)
 	if (!e)
 		goto cleanup;
 	enter_event_fill(e, args->syscall);
+	e->compat = args->compat;
 	e->old_uts_ns = args->uts_ns;
 	e->new_uts_ns = e->task.uts_ns;
 	e->host_uts = e->new_uts_ns == host_uts_ns;
@@ -294,33 +345,97 @@ cleanup:
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_unshare")
-int enter_unshare(struct syscall_tp_enter *ctx)
+/* ---- the syscalls, one program for each side and each way in ----------- */
+
+static __always_inline int on_sys_enter(long nr, bool compat)
 {
-	if (!(ctx->args[0] & CLONE_NEWUTS))
+	struct syscall_regs *regs;
+	__u64 arg;
+
+#if SYSCALL_HAS_COMPAT
+	if (compat) {
+		switch (nr) {
+		case SYSCALL32_SETHOSTNAME: nr = nr_sethostname; break;
+		case SYSCALL32_SETDOMAINNAME: nr = nr_setdomainname; break;
+		case SYSCALL32_UNSHARE: nr = nr_unshare; break;
+		case SYSCALL32_SETNS: nr = nr_setns; break;
+		default: return 0;
+		}
+	}
+#endif
+	if (nr == nr_sethostname)
+		return setname_enter(UTSNAME_SYS_SETHOSTNAME, compat);
+	if (nr == nr_setdomainname)
+		return setname_enter(UTSNAME_SYS_SETDOMAINNAME, compat);
+	if (nr != nr_unshare && nr != nr_setns)
 		return 0;
-	return switch_enter(UTSNAME_SYS_UNSHARE);
-}
-
-/* nstype 0 lets the fd decide; a pidfd may name several namespaces. */
-SEC("tp/syscalls/sys_enter_setns")
-int enter_setns(struct syscall_tp_enter *ctx)
-{
-	if (ctx->args[1] && !(ctx->args[1] & CLONE_NEWUTS))
+	regs = syscall_user_regs();
+	if (nr == nr_unshare) {
+		if (!(syscall_arg(regs, 0, compat) & CLONE_NEWUTS))
+			return 0;
+		return switch_enter(UTSNAME_SYS_UNSHARE, compat);
+	}
+	/* nstype 0 lets the fd decide; a pidfd may name several namespaces. */
+	arg = syscall_arg(regs, 1, compat);
+	if (arg && !(arg & CLONE_NEWUTS))
 		return 0;
-	return switch_enter(UTSNAME_SYS_SETNS);
+	return switch_enter(UTSNAME_SYS_SETNS, compat);
 }
 
-SEC("tp/syscalls/sys_exit_unshare")
-int exit_unshare(struct syscall_tp_exit *ctx)
+static __always_inline int on_sys_exit(long nr, bool compat, long ret)
 {
-	return switch_exit(ctx->ret);
+	int route = open_route_of(nr, compat);
+
+	if (route >= 0)
+		return open_exit(route, compat, ret);
+#if SYSCALL_HAS_COMPAT
+	if (compat) {
+		switch (nr) {
+		case SYSCALL32_SETHOSTNAME: nr = nr_sethostname; break;
+		case SYSCALL32_SETDOMAINNAME: nr = nr_setdomainname; break;
+		case SYSCALL32_UNSHARE: nr = nr_unshare; break;
+		case SYSCALL32_SETNS: nr = nr_setns; break;
+		default: return 0;
+		}
+	}
+#endif
+	if (nr == nr_sethostname)
+		return setname_exit(UTSNAME_SYS_SETHOSTNAME, compat, ret);
+	if (nr == nr_setdomainname)
+		return setname_exit(UTSNAME_SYS_SETDOMAINNAME, compat, ret);
+	if (nr == nr_unshare || nr == nr_setns)
+		return switch_exit(ret);
+	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_setns")
-int exit_setns(struct syscall_tp_exit *ctx)
+/* Attached to every syscalls:* enter and exit the plugin needs. */
+SEC("tp/syscalls/sys_enter_sethostname")
+int enter_tp(struct syscall_tp_enter *ctx)
 {
-	return switch_exit(ctx->ret);
+	return on_sys_enter(ctx->nr, false);
+}
+
+SEC("tp/syscalls/sys_exit_openat")
+int exit_tp(struct syscall_tp_exit *ctx)
+{
+	return on_sys_exit(ctx->nr, false, ctx->ret);
+}
+
+/* Every syscall's enter and exit, compat ones too. */
+SEC("raw_tp/sys_enter")
+int enter_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct syscall_event ev = syscall_enter_of_raw(ctx);
+
+	return on_sys_enter(ev.nr, ev.compat);
+}
+
+SEC("raw_tp/sys_exit")
+int exit_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct syscall_event ev = syscall_exit_of_raw(ctx);
+
+	return on_sys_exit(ev.nr, ev.compat, ev.ret);
 }
 
 /*

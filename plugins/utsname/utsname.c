@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <bpfhost/plugin.h>
+#include <bpfhost/open_routes.h>
 #include <bpfhost/task_fields.h>
 
 #include "utsname.h"
@@ -27,9 +29,9 @@ struct utsname {
 	const struct bpfhost_host_api *host;
 	struct bpfhost_plugin_ctx *ctx;
 	struct utsname_bpf *skel;
-	/* exit_open_any on the exits the skeleton has no link for */
-	struct bpf_link *exit_openat2;
-	struct bpf_link *exit_open;
+	struct bpfhost_open_progs progs;
+	bool compat;
+	struct bpfhost_links links;
 };
 
 static const struct bpfhost_option options[] = {
@@ -38,6 +40,8 @@ static const struct bpfhost_option options[] = {
 	  .help = "report opens of this exact absolute path, as resolved" },
 	{ .name = "containers_only", .type = BPFHOST_OPT_BOOL, .def = "no",
 	  .help = "leave out opens and name changes in the host's UTS namespace" },
+	{ .name = "compat", .type = BPFHOST_OPT_BOOL, .def = "yes",
+	  .help = "also see 32-bit (ia32) syscalls: traces every syscall's enter and exit, which costs each syscall two program runs (README, Performance)" },
 };
 
 static const struct bpfhost_value_name syscall_names[] = {
@@ -49,6 +53,9 @@ static const struct bpfhost_value_name syscall_names[] = {
 	{ 0, 0, NULL },
 };
 
+static const struct bpfhost_value_name open_route_names[] =
+	BPFHOST_OPEN_ROUTE_NAMES;
+
 #define OPEN_FIELD(m) BPFHOST_FIELD_AT(struct utsname_open_event, m)
 #define SETNAME_FIELD(m) BPFHOST_FIELD_AT(struct utsname_setname_event, m)
 #define ENTER_FIELD(m) BPFHOST_FIELD_AT(struct utsname_enter_event, m)
@@ -59,6 +66,11 @@ static const struct bpfhost_field open_fields[] = {
 	  .width = -6, OPEN_FIELD(host_uts) },
 	{ .name = "error", .type = BPFHOST_FIELD_INT,
 	  .display = BPFHOST_DISPLAY_ERRNO, OPEN_FIELD(err) },
+	{ .name = "syscall", .type = BPFHOST_FIELD_UINT,
+	  .display = BPFHOST_DISPLAY_ENUM, .value_names = open_route_names,
+	  .flags = BPFHOST_FIELD_NO_TEXT, OPEN_FIELD(syscall) },
+	{ .name = "compat", .type = BPFHOST_FIELD_BOOL,
+	  .flags = BPFHOST_FIELD_NO_TEXT, OPEN_FIELD(compat) },
 	BPFHOST_FILE_PATH_FIELDS(struct utsname_open_event, paths),
 };
 
@@ -71,6 +83,8 @@ static const struct bpfhost_field setname_fields[] = {
 	  .width = -13, SETNAME_FIELD(syscall) },
 	{ .name = "error", .header = "ERR", .type = BPFHOST_FIELD_INT,
 	  .display = BPFHOST_DISPLAY_ERRNO, .width = -6, SETNAME_FIELD(err) },
+	{ .name = "compat", .type = BPFHOST_FIELD_BOOL,
+	  .flags = BPFHOST_FIELD_NO_TEXT, SETNAME_FIELD(compat) },
 	{ .name = "old_name", .header = "OLD", .type = BPFHOST_FIELD_STR,
 	  .width = -16, SETNAME_FIELD(old_name) },
 	{ .name = "new_name", .header = "NEW", .type = BPFHOST_FIELD_STR,
@@ -82,6 +96,8 @@ static const struct bpfhost_field enter_fields[] = {
 	{ .name = "syscall", .header = "SYSCALL", .type = BPFHOST_FIELD_UINT,
 	  .display = BPFHOST_DISPLAY_ENUM, .value_names = syscall_names,
 	  .width = -7, ENTER_FIELD(syscall) },
+	{ .name = "compat", .type = BPFHOST_FIELD_BOOL,
+	  .flags = BPFHOST_FIELD_NO_TEXT, ENTER_FIELD(compat) },
 	{ .name = "child_tid", .header = "CHILD", .type = BPFHOST_FIELD_UINT,
 	  .width = 7, ENTER_FIELD(child_tid) },
 	{ .name = "old_uts_ns", .header = "OLD_UTS", .type = BPFHOST_FIELD_UINT,
@@ -159,6 +175,20 @@ static int utsname_open(const struct bpfhost_host_api *host,
 	BPFHOST_FILE_PATH_SETUP(u->skel->rodata, true, true);
 	u->skel->rodata->containers_only = host->opt_bool(ctx,
 							  "containers_only");
+	u->skel->rodata->nr_sethostname = SYS_sethostname;
+	u->skel->rodata->nr_setdomainname = SYS_setdomainname;
+	u->skel->rodata->nr_unshare = SYS_unshare;
+	u->skel->rodata->nr_setns = SYS_setns;
+	u->progs = (struct bpfhost_open_progs){
+		.exit_tp = u->skel->progs.exit_tp,
+		.exit_raw = u->skel->progs.exit_raw,
+		.uring_submit = u->skel->progs.uring_submit,
+		.uring_complete = u->skel->progs.uring_complete,
+	};
+	u->compat = host->opt_bool(ctx, "compat");
+	bpfhost_open_routes_select(&u->progs, u->compat);
+	bpf_program__set_autoload(u->skel->progs.enter_tp, !u->compat);
+	bpf_program__set_autoload(u->skel->progs.enter_raw, u->compat);
 	*state = u;
 	return 0;
 }
@@ -202,61 +232,40 @@ static int utsname_load(void *state)
 	return add_watched_paths(u);
 }
 
-struct attach_step {
-	struct bpf_program *prog;
-	struct bpf_link **link;
-	bool optional;		/* open(2): absent on newer architectures */
-	const char *tp;		/* syscalls/tp, not the section's own */
+/* The syscalls:* tracepoints beyond the opens'. */
+static const char *const setname_exits[] = {
+	"sys_exit_sethostname", "sys_exit_setdomainname",
+	"sys_exit_unshare", "sys_exit_setns",
+};
+static const char *const setname_enters[] = {
+	"sys_enter_sethostname", "sys_enter_setdomainname",
+	"sys_enter_unshare", "sys_enter_setns",
 };
 
-static int attach_steps(struct utsname *u, const struct attach_step *steps,
-			size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		const char *tp = steps[i].tp;
-
-		*steps[i].link = tp ? bpf_program__attach_tracepoint(
-					      steps[i].prog, "syscalls", tp) :
-				      bpf_program__attach(steps[i].prog);
-		if (*steps[i].link)
-			continue;
-		if (steps[i].optional && errno == ENOENT)
-			continue;
-		u->host->log(u->ctx, BPFHOST_LOG_ERROR, "cannot attach %s: %s",
-			     tp ? tp : bpf_program__section_name(steps[i].prog),
-			     strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
+/* Exits first, so no enter is left pending without its exit. */
 static int utsname_attach(void *state)
 {
 	struct utsname *u = state;
-	__typeof__(u->skel->progs) *p = &u->skel->progs;
-	__typeof__(u->skel->links) *l = &u->skel->links;
-	/* Exits first, so no enter is left pending without its exit. */
-	const struct attach_step steps[] = {
-		{ p->exit_open_any, &l->exit_open_any, false, NULL },
-		{ p->exit_open_any, &u->exit_openat2, false,
-		  "sys_exit_openat2" },
-		{ p->exit_open_any, &u->exit_open, true, "sys_exit_open" },
-		{ p->exit_sethostname, &l->exit_sethostname, false, NULL },
-		{ p->exit_setdomainname, &l->exit_setdomainname, false, NULL },
-		{ p->exit_unshare, &l->exit_unshare, false, NULL },
-		{ p->exit_setns, &l->exit_setns, false, NULL },
-		{ p->enter_sethostname, &l->enter_sethostname, false, NULL },
-		{ p->enter_setdomainname, &l->enter_setdomainname, false,
-		  NULL },
-		{ p->enter_unshare, &l->enter_unshare, false, NULL },
-		{ p->enter_setns, &l->enter_setns, false, NULL },
-		{ p->on_newtask, &l->on_newtask, false, NULL },
-	};
+	struct bpf_program *enter = u->compat ? u->skel->progs.enter_raw :
+						u->skel->progs.enter_tp;
 	int err;
 
-	err = attach_steps(u, steps, BPFHOST_ARRAY_SIZE(steps));
+	err = bpfhost_open_routes_attach(&u->progs, u->compat, &u->links,
+					 setname_exits,
+					 BPFHOST_ARRAY_SIZE(setname_exits),
+					 u->host, u->ctx);
 	if (err)
 		return err;
+	if ((err = bpfhost_links_attach(&u->links, enter,
+					u->compat ? NULL : setname_enters,
+					BPFHOST_ARRAY_SIZE(setname_enters))) ||
+	    (err = bpfhost_links_attach(&u->links, u->skel->progs.on_newtask,
+					NULL, 0))) {
+		u->host->log(u->ctx, BPFHOST_LOG_ERROR,
+			     "cannot attach the UTS namespace tracepoints: %s",
+			     strerror(-err));
+		return err;
+	}
 	return u->host->add_ringbuf(u->ctx, bpf_map__fd(u->skel->maps.events),
 				    bpf_map__fd(u->skel->maps.lost));
 }
@@ -265,11 +274,7 @@ static void utsname_detach(void *state)
 {
 	struct utsname *u = state;
 
-	utsname_bpf__detach(u->skel);
-	bpf_link__destroy(u->exit_openat2);
-	bpf_link__destroy(u->exit_open);
-	u->exit_openat2 = NULL;
-	u->exit_open = NULL;
+	bpfhost_links_destroy(&u->links);
 }
 
 static void utsname_close(void *state)

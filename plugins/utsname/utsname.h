@@ -33,7 +33,9 @@ struct utsname_open_event {
 	struct bpfhost_task_context task;
 	__s32 err;		/* positive errno, 0 on success */
 	__u8 host_uts;		/* the opener is in the host UTS namespace */
-	__u8 pad[3];
+	__u8 syscall;		/* enum bpfhost_open_route */
+	__u8 compat;		/* through the ia32 syscall entry */
+	__u8 pad;
 	struct bpfhost_file_paths paths;
 };
 
@@ -44,7 +46,8 @@ struct utsname_setname_event {
 	__s32 err;
 	__u8 syscall;		/* enum utsname_syscall */
 	__u8 host_uts;
-	__u8 pad[2];
+	__u8 compat;		/* through the ia32 syscall entry */
+	__u8 pad;
 	char old_name[UTSNAME_NAME_LEN];
 	char new_name[UTSNAME_NAME_LEN];	/* the name asked for */
 	__u8 pad2[6];
@@ -59,7 +62,8 @@ struct utsname_enter_event {
 	__u32 new_uts_ns;
 	__u8 syscall;		/* enum utsname_syscall */
 	__u8 host_uts;		/* the new namespace is the host's */
-	__u8 pad[2];
+	__u8 compat;		/* through the ia32 syscall entry */
+	__u8 pad;
 	char old_nodename[UTSNAME_NAME_LEN];
 	char new_nodename[UTSNAME_NAME_LEN];
 	__u8 pad2[6];

@@ -38,6 +38,20 @@
 /* Path filters live in an LPM trie keyed by bytes; 256 is its key limit. */
 #define BPFHOST_PATH_FILTER_LEN 256
 
+/*
+ * How a file was opened: a record's "syscall" field.  io_uring opens are
+ * requests, not syscalls, but name the route the same way.
+ */
+enum bpfhost_open_route {
+	BPFHOST_OPEN_OPEN = 0,
+	BPFHOST_OPEN_OPENAT,
+	BPFHOST_OPEN_OPENAT2,
+	BPFHOST_OPEN_CREAT,
+	BPFHOST_OPEN_BY_HANDLE_AT,
+	BPFHOST_OPEN_IO_URING_OPENAT,
+	BPFHOST_OPEN_IO_URING_OPENAT2,
+};
+
 struct bpfhost_file_paths {
 	__u8 truncated;
 	__u8 pad[3];
@@ -115,22 +129,46 @@ static inline int bpfhost_path_filter_add(int trie_fd, int names_fd,
 #else
 #define BPFHOST_SYS_OPEN_NR -1	/* none on arm64, riscv and newer */
 #endif
+#ifdef SYS_creat
+#define BPFHOST_SYS_CREAT_NR SYS_creat
+#else
+#define BPFHOST_SYS_CREAT_NR -1
+#endif
 
 /*
  * Before load, set what the BPF side of the bundled plugins'
- * file path code (bpf/file_path.bpf.h) reads from rodata: ro is a
- * skeleton's rodata, filter whether a path filter applies, exact whether
- * every filter is an exact path.  The syscall numbers are the build's
- * architecture's, which is the kernel's: a plugin's object is built for it.
+ * file path code (bpf/file_path.bpf.h, bpf/open_syscall.bpf.h) reads from
+ * rodata: ro is a skeleton's rodata, filter whether a path filter applies,
+ * exact whether every filter is an exact path.  The syscall numbers are the
+ * build's architecture's, which is the kernel's: a plugin's object is built
+ * for it.
  */
 #define BPFHOST_FILE_PATH_SETUP(ro, filter, exact)                             \
 	do {                                                                   \
 		(ro)->file_path_filter = (filter);                             \
 		(ro)->file_path_exact = (filter) && (exact);                   \
-		(ro)->file_path_nr_open = BPFHOST_SYS_OPEN_NR;                 \
-		(ro)->file_path_nr_openat = SYS_openat;                        \
-		(ro)->file_path_nr_openat2 = SYS_openat2;                      \
+		(ro)->open_nr_open = BPFHOST_SYS_OPEN_NR;                      \
+		(ro)->open_nr_openat = SYS_openat;                             \
+		(ro)->open_nr_openat2 = SYS_openat2;                           \
+		(ro)->open_nr_creat = BPFHOST_SYS_CREAT_NR;                    \
+		(ro)->open_nr_open_by_handle_at = SYS_open_by_handle_at;       \
 	} while (0)
+
+/*
+ * The names of enum bpfhost_open_route, for a schema field's value_names:
+ * static const struct bpfhost_value_name names[] = BPFHOST_OPEN_ROUTE_NAMES;
+ */
+#define BPFHOST_OPEN_ROUTE_NAMES                                               \
+	{                                                                      \
+		{ ~0ull, BPFHOST_OPEN_OPEN, "open" },                          \
+		{ ~0ull, BPFHOST_OPEN_OPENAT, "openat" },                      \
+		{ ~0ull, BPFHOST_OPEN_OPENAT2, "openat2" },                    \
+		{ ~0ull, BPFHOST_OPEN_CREAT, "creat" },                        \
+		{ ~0ull, BPFHOST_OPEN_BY_HANDLE_AT, "open_by_handle_at" },     \
+		{ ~0ull, BPFHOST_OPEN_IO_URING_OPENAT, "io_uring_openat" },    \
+		{ ~0ull, BPFHOST_OPEN_IO_URING_OPENAT2, "io_uring_openat2" },  \
+		{ 0, 0, NULL },                                                \
+	}
 
 #define BPFHOST_FILE_PATH_FIELD_AT(ev, member, sub)                            \
 	BPFHOST_FIELD_AT(ev, member.sub)
