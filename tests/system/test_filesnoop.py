@@ -128,7 +128,8 @@ class FilesnoopTest(unittest.TestCase):
                   "tid": child.tid, "uid": 0, "comm": child.comm, "fd": fd,
                   "error": error, "flags": flags, "mode": mode,
                   "syscall": syscall, "path": path, "path_arg": path,
-                  "path_host": "", "path_truncated": False}
+                  "path_host": "", "path_truncated": False,
+                  "fd_fixed": False, "compat": False}
         # Known extra fields: the name as passed (absolute here), the same
         # as seen from the host (not chrooted: empty), nothing cut.
         extras = {"path_arg": path, "path_host": "", "path_truncated": False}

@@ -235,6 +235,113 @@ class PathsTest(unittest.TestCase):
         self.assertTrue(rec["path"].endswith("d/d/d/target"), rec["path"])
         self.assertEqual(rec["path_arg"], "target")
 
+    # ---- exact filters on mount roots -------------------------------
+
+    def test_bind_mounted_file_matches_exact_filter(self):
+        # The kubelet's /etc/hosts: a file bind-mounted over another.  The
+        # file's own name is "target"; the path it was reached through,
+        # which the exact filter names, ends in "hosts".
+        hosts = os.path.join(self.dir, "hosts")
+        with open(hosts, "w") as f:
+            f.write("y")
+        for plugin in ("filesnoop", "utsname"):
+            with self.subTest(plugin=plugin):
+                recs = self.run_child(
+                    self.exact(hosts),
+                    "mount('--bind', 'sub/target', 'hosts')\n",
+                    "try_open('hosts'); try_open('sub/other')\n",
+                    wrap=("unshare", "-m", "--propagation", "private"),
+                    plugin=plugin)
+                self.assert_target(recs, hosts, "hosts")
+
+    def test_mount_root_matches_exact_filter(self):
+        mnt = os.path.join(self.dir, "mnt")
+        os.mkdir(mnt)
+        recs = self.run_child(
+            self.exact(mnt) + self.exact("/"),
+            "mount('-t', 'tmpfs', 'none', 'mnt')\n",
+            "try_open('mnt'); try_open('/'); try_open('sub')\n",
+            wrap=("unshare", "-m", "--propagation", "private"))
+        self.assertEqual([(r["path"], r["path_arg"]) for r in recs],
+                         [(mnt, "mnt"), ("/", "/")])
+
+    def test_stacked_bind_mounts_do_not_cut_a_path(self):
+        # Any user can stack mounts in a user namespace; each is one mount
+        # crossing of the walk.
+        target = os.path.join(self.sub, "target")
+        recs = self.run_child(
+            self.exact(target),
+            "for _ in range(75): mount('--bind', 'sub', 'sub')\n",
+            "try_open(%r); try_open('sub/other')\n" % target,
+            wrap=("unshare", "-m", "--propagation", "private"))
+        self.assert_target(recs, target, target)
+
+    # ---- bounds --------------------------------------------------------
+
+    def test_path_arg_bound_is_exact(self):
+        # 511 bytes and its NUL fit path_arg's 512: whole, not truncated.
+        target = os.path.join(self.sub, "target")
+        tail = "/sub/target"
+        for size, cut in ((511, False), (512, True)):
+            with self.subTest(size=size):
+                pad = size - len(self.dir) - len(tail)
+                name = self.dir + "/." * (pad // 2) + "/" * (pad % 2) + tail
+                self.assertEqual(len(name), size)
+                recs = self.run_child(self.exact(target), "",
+                                      "try_open(%r)\n" % name)
+                self.assertEqual(len(recs), 1, recs)
+                self.assertEqual(recs[0]["path"], target)
+                self.assertEqual(recs[0]["path_arg"], name[:511])
+                self.assertIs(recs[0]["path_truncated"], cut)
+
+    def failed_name(self, size):
+        """An absolute name of size bytes under sub/ that does not exist."""
+        name = self.sub
+        while len(name) < size:
+            name += "/" + "n" * min(200, size - len(name) - 1)
+        self.assertEqual(len(name), size)
+        return name
+
+    def test_complete_failed_name_is_not_truncated(self):
+        # 4095 bytes is PATH_MAX less its NUL: whole, so it is decided by
+        # the filters like any other path, not let through as cut.
+        name = self.failed_name(4095)
+        recs = self.run_child([("prefix", self.sub + "/")], "",
+                              "try_open(%r)\n" % name)
+        self.assertEqual(len(recs), 1, recs)
+        self.assertEqual(recs[0]["path"], name)
+        self.assertEqual(recs[0]["error"], "ENOENT")
+        self.assertIs(recs[0]["path_truncated"], False)
+        recs = self.run_child(self.exact(os.path.join(self.sub, "target")),
+                              "", "try_open(%r)\n" % name)
+        self.assertEqual(recs, [])
+
+    def test_overlong_failed_name_keeps_its_end(self):
+        for size in (4096, 9000):
+            with self.subTest(size=size):
+                name = self.failed_name(size - len("/end")) + "/end"
+                recs = self.run_child([("prefix", self.sub + "/")], "",
+                                      "try_open(%r)\n" % name)
+                self.assertEqual(len(recs), 1, recs)
+                rec = recs[0]
+                self.assertEqual(rec["error"], "ENAMETOOLONG")
+                self.assertIs(rec["path_truncated"], True)
+                self.assertFalse(rec["path"].startswith("/"), rec["path"])
+                self.assertTrue(name.endswith(rec["path"]))
+                self.assertTrue(rec["path"].endswith("nnn/end"))
+                self.assertGreater(len(rec["path"]), 4000)
+
+    def test_overlong_relative_failed_name_keeps_its_end(self):
+        # Joined to the cwd, the name keeps its room; the cwd is cut first.
+        rel = self.failed_name(4000)[len(self.sub) + 1:] + "/end"
+        recs = self.run_child([("prefix", self.sub + "/")],
+                              "os.chdir('sub')\n", "try_open(%r)\n" % rel)
+        self.assertEqual(len(recs), 1, recs)
+        rec = recs[0]
+        self.assertIs(rec["path_truncated"], True)
+        self.assertTrue(rec["path"].endswith("/" + rel), rec["path"][:80])
+        self.assertLessEqual(len(rec["path"]), 4095)
+
 
 if __name__ == "__main__":
     unittest.main()
