@@ -8,7 +8,9 @@
 # median over 64-open chunks, which ignores the bursts in which other work
 # preempts the loop on a shared machine; STAT=ns_per_op takes the plain mean
 # (what the reference figures in issue 8 used).  Paths: "match" = /etc/hosts (the
-# path the filtering tracers look for), "nomatch" = /etc/hostname.
+# path the filtering tracers look for), "nomatch" = /etc/hostname,
+# "unrelated" = no open at all: getppid(), the cost a tracer puts on every
+# other syscall.
 # For each tracer session the workload first runs untraced, then the tracer
 # starts (pinned to TRACER_CPU), is waited for until attached, the workload
 # runs again, the tracer gets SIGINT, and the workload runs untraced once
@@ -21,6 +23,14 @@
 #                     filtered out in the kernel
 #   bpfhost_json      bpfhost filesnoop, every open, -F json to a file
 #   bpfhost_text      bpfhost filesnoop, every open, text to a file
+#   bpfhost_nocompat  bpfhost_filter with filesnoop.compat=no: syscalls:*
+#                     exits instead of raw_syscalls (no ia32 opens seen)
+#   bpfhost_uts       bpfhost utsname, watching /etc/hosts (its enter and
+#                     exit programs)
+#   bpfhost_uts_nocompat  the same with utsname.compat=no
+#   bpfhost_prev      bpfhost_filter from another build, BPFHOST_PREV and
+#                     PLUGIN_DIR_PREV (e.g. the commit before a change), to
+#                     compare in the same run
 #   opensnoop         libbpf-tools opensnoop, stdout to /dev/null
 #   bpftrace          printf pid comm filename for every openat, to /dev/null
 #   strace            strace -f -e trace=openat -o /dev/null <workload>
@@ -41,7 +51,7 @@ BENCH_NAME=open_overhead
 ROUNDS=${ROUNDS:-5}; RUN_SECS=${RUN_SECS:-0.5}
 WL_CPU=${WL_CPU:-1}; TRACER_CPU=${TRACER_CPU:-0}; STAT=${STAT:-chunk_med_ns}
 MATCH_PATH=/etc/hosts; NOMATCH_PATH=/etc/hostname
-ALL_TRACERS="bpfhost_filter bpfhost_json bpfhost_text opensnoop bpftrace strace ref_tp_empty ref_tp_filter ref_tp_ringbuf_batch"
+ALL_TRACERS="bpfhost_filter bpfhost_json bpfhost_text bpfhost_nocompat bpfhost_uts bpfhost_uts_nocompat opensnoop bpftrace strace ref_tp_empty ref_tp_filter ref_tp_ringbuf_batch"
 TRACERS=${TRACERS:-$ALL_TRACERS}
 
 need_root_and_tools
@@ -57,7 +67,12 @@ BH="$BPFHOST --plugin-dir $PLUGIN_DIR -p filesnoop"
 BT_ALL='tracepoint:syscalls:sys_enter_openat { printf("%d %s %s\n", pid, comm, str(args->filename)); }'
 declare -A KIND CMD VARS OUTF
 def() { KIND[$1]=$2; CMD[$1]=$3; VARS[$1]=$4; OUTF[$1]=${5:-/dev/null}; }
-def bpfhost_filter bg "$BH -o filesnoop.path=$MATCH_PATH -F json" "match nomatch" "$T/bpfhost.out"
+def bpfhost_filter bg "$BH -o filesnoop.path=$MATCH_PATH -F json" "match nomatch unrelated" "$T/bpfhost.out"
+def bpfhost_nocompat bg "$BH -o filesnoop.path=$MATCH_PATH -o filesnoop.compat=no -F json" "match nomatch unrelated" "$T/bpfhost.out"
+BU="$BPFHOST --plugin-dir $PLUGIN_DIR -p utsname -F json"
+def bpfhost_uts bg "$BU" "match nomatch unrelated" "$T/bpfhost.out"
+def bpfhost_uts_nocompat bg "$BU -o utsname.compat=no" "match nomatch unrelated" "$T/bpfhost.out"
+def bpfhost_prev bg "${BPFHOST_PREV:-false} --plugin-dir ${PLUGIN_DIR_PREV:-} -p filesnoop -o filesnoop.path=$MATCH_PATH -F json" "match nomatch unrelated" "$T/bpfhost.out"
 def bpfhost_json bg "$BH -F json" "match" "$T/bpfhost.out"
 def bpfhost_text bg "$BH -F text" "match" "$T/bpfhost.out"
 def opensnoop bg "opensnoop" "match"
@@ -73,6 +88,7 @@ for t in $TRACERS; do
 	opensnoop) command -v opensnoop >/dev/null || SKIP[$t]=opensnoop_missing ;;
 	bpftrace) command -v bpftrace >/dev/null || SKIP[$t]=bpftrace_missing ;;
 	strace) command -v strace >/dev/null || SKIP[$t]=strace_missing ;;
+	bpfhost_prev) [ -x "${BPFHOST_PREV:-}" ] || SKIP[$t]=no_BPFHOST_PREV ;;
 	esac
 done
 
@@ -85,7 +101,13 @@ run_wl() {	# prefix path -> ns per open+close
 	fi
 	kv "$r" "$STAT"
 }
-pathof() { [ "$1" = match ] && echo "$MATCH_PATH" || echo "$NOMATCH_PATH"; }
+pathof() {
+	case $1 in
+	match) echo "$MATCH_PATH" ;;
+	unrelated) echo @getppid ;;
+	*) echo "$NOMATCH_PATH" ;;
+	esac
+}
 
 declare -A RES DEL
 BASES=""
