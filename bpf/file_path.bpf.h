@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The absolute path of a file the kernel has opened, read from its dentries,
- * at the sys_exit of open(2), openat(2) and openat2(2).
+ * at the exit of an open syscall (bpf/open_syscall.bpf.h) or the completion
+ * of an io_uring open (bpf/open_uring.bpf.h).
  *
  * Tracepoint programs cannot call bpf_d_path(), so this walks the dcache
  * with CO-RE reads, as the kernel's d_path() does: from the file's dentry up
@@ -15,9 +16,11 @@
  * Bounds: FILE_PATH_MAX_DEPTH names, FILE_PATH_MAX_MOUNTS mount crossings,
  * FILE_PATH_LEN bytes.  A path cut by any of them keeps its last names (the
  * end that names the file) and loses its leading '/', and the builder says
- * so; a caller must put that in its record.
+ * so; a caller must put that in its record.  A failed open's name, joined
+ * to its directory, keeps its own end the same way, the directory cut
+ * first.  A cut path cannot be decided by a filter: it is reported.
  *
- * Everything happens at sys_exit: no enter program, no per-thread map.  The
+ * Everything happens at the exit: no enter program, no per-thread map.  The
  * arguments come from the user registers the task saved at syscall entry
  * (bpf_get_current_task_btf() and bpf_task_pt_regs(), 5.11 and 5.15; both
  * are in the helper set of every tracing program type, tracepoints
@@ -27,11 +30,8 @@
  * PT_REGS_PARM1_SYSCALL reads orig_x0 / orig_gpr2 there); a ptracer or
  * seccomp that rewrites them does so before the syscall runs (and before
  * sys_enter), and the ptrace stop at exit, and signal delivery with its
- * restart rewrite, come after sys_exit.  Compat (32-bit) syscalls of a
- * 64-bit kernel never fire the syscall tracepoints on x86 and arm64
- * (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS), so the registers are always the
- * native ABI's.  The syscall numbers come from the user side (rodata), as
- * open(2) has none on newer architectures.
+ * restart rewrite, come after sys_exit.  Which registers hold which
+ * argument depends on the ABI the syscall came in by (open_syscall.bpf.h).
  *
  * Verification cost: the loops are bpf_loop() callbacks (Linux 5.17 or
  * newer): the verifier checks a callback body once (or a few times, until
@@ -55,17 +55,18 @@
  * structs are relocated, each through the struct that holds the field (a
  * struct path or qstr inside another is reached from the outer one), and
  * fixed ABIs are declared locally: the tracepoint
- * record (syscall_tp.bpf.h) and, on x86-64, the user register frame.
+ * record (syscall_tp.bpf.h) and, on x86-64, the user register frame
+ * (open_syscall.bpf.h).
  * Kernel structs are read with CO-RE helper reads, not through typed (BTF)
  * pointers: since 6.5 the verifier looks a name up in the kernel's BTF,
  * linearly, for every pointer it loads through a typed pointer, on every
  * path it explores, which cost milliseconds of verification for a few
  * loads; the helper calls cost a few ns each at run time.
  *
- * A caller's sys_exit program takes a struct syscall_tp_exit
- * (syscall_tp.bpf.h) and calls file_path_open_begin() (the file, and the
- * quick test of its name against exact filters), file_path_open_args(),
- * then file_path_resolve(), which fills a struct bpfhost_file_paths
+ * A caller's exit program calls file_path_open_begin() or, with the file in
+ * hand, file_path_open_file() (the file, and the quick test of its name
+ * against exact filters), file_path_open_args() (an io_uring open fills
+ * those fields from the request), then file_path_resolve(), which fills a struct bpfhost_file_paths
  * (sdk/include/bpfhost/file_path.h) and the strings it points at, and
  * applies the path filter to the resolved path.  The user side sets the
  * rodata below with BPFHOST_FILE_PATH_SETUP() and fills the filter maps
@@ -105,6 +106,8 @@
 #define FILE_PATH_STR_START_MASK (2 * FILE_PATH_LEN - 1)
 #define FILE_PATH_STRS_SIZE                                                    \
 	(FILE_PATH_STR_START_MASK + 1 + FILE_PATH_LEN + FILE_PATH_SLACK)
+/* The bytes of strings a record carries: below FILE_PATH_STRS_SIZE. */
+#define FILE_PATH_STRS_LEN_MASK (FILE_PATH_STRS_SIZE - 1)
 
 #ifndef AT_FDCWD
 #define AT_FDCWD -100
@@ -712,7 +715,7 @@ __noinline int file_path_resolve(struct bpfhost_file_paths *p,
 	struct file_path_walk *w = file_path_scratch();
 	__u64 dentry, mnt;
 	bool cut = false, cut_host = false, undecided = false, arg_cut, opened;
-	__u32 plen, alen, hlen = 0, at, nlen = 0, size;
+	__u32 plen, alen, hlen = 0, at, nlen = 0, size, asize;
 	char *buf;
 	long r;
 
@@ -760,15 +763,19 @@ filter:
 	p->path.offset = base;
 	p->path.len = plen;
 
+	/*
+	 * A failed open's name is all there is of it, and it has no path_host:
+	 * its room holds the whole name.
+	 */
 	at = plen + 1;
+	asize = opened ? BPFHOST_PATH_ARG_LEN : FILE_PATH_LEN;
 	r = 0;
 	if (o->name)
 		r = file_path_read_name(buf + (at & FILE_PATH_STR_START_MASK),
-					BPFHOST_PATH_ARG_LEN, o, 0);
+					asize, o, 0);
 	alen = r > 0 ? r - 1 : 0;
 	/* A full read is cut unless the name's NUL is the byte after it. */
-	arg_cut = r == BPFHOST_PATH_ARG_LEN &&
-		  file_path_name_byte(o, BPFHOST_PATH_ARG_LEN - 1);
+	arg_cut = r == asize && file_path_name_byte(o, asize - 1);
 	buf[(at + alen) & FILE_PATH_STR_START_MASK] = '\0';
 	p->path_arg.offset = base + at;
 	p->path_arg.len = alen;
@@ -783,7 +790,7 @@ filter:
 	p->path_host.len = hlen;
 	p->truncated = cut || cut_host || arg_cut || o->name_lost;
 	/* Below the mask already: it tells the verifier so. */
-	return (at + hlen) & FILE_PATH_STR_START_MASK;
+	return (at + hlen) & FILE_PATH_STRS_LEN_MASK;
 }
 
 #endif /* BPFHOST_FILE_PATH_BPF_H */
