@@ -308,9 +308,11 @@ static void test_nul_and_control_bytes(void)
 	struct config cfg;
 	const char *msg;
 
-	check_refused_bytes("[a]\nx = ab\0cd\n", 15, 2, "NUL byte");
-	check_refused_bytes("[a]\0\nx = 1\n", 12, 1, "NUL byte");
-	check_refused_bytes("[a]\nx = 1\n\0", 13, 3, "NUL byte");
+#define NUL_TEXT(s) s, sizeof(s) - 1
+	check_refused_bytes(NUL_TEXT("[a]\nx = ab\0cd\n"), 2, "NUL byte");
+	check_refused_bytes(NUL_TEXT("[a]\0\nx = 1\n"), 1, "NUL byte");
+	check_refused_bytes(NUL_TEXT("[a]\nx = 1\n\0"), 3, "NUL byte");
+#undef NUL_TEXT
 	check_refused("[a]\nx = \x1b[31mred\n", 2, "control character 0x1b");
 	check_refused("[a]\nx = del\x7f\n", 2, "control character 0x7f");
 	/* A tab is a blank. */
