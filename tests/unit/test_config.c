@@ -339,6 +339,23 @@ static void test_sections_without_keys(void)
 	config_free(&cfg);
 }
 
+/* 256 sections load, opened any number of times; the 257th is refused. */
+static void check_too_many_sections(void)
+{
+	static char text[256 * 2 * 8 + 16];
+	struct config cfg;
+	const char *msg;
+	int n = 0;
+
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 256; i++)
+			n += snprintf(text + n, sizeof(text) - n, "[s%d]\n", i);
+	CHECK(load(&cfg, text, &msg) == 0 && cfg.n == 256);
+	config_free(&cfg);
+	snprintf(text + n, sizeof(text) - n, "[s256]\n");
+	check_refused(text, 513, "more than 256 sections");
+}
+
 static void test_section_names(void)
 {
 	static const char *const bad[] = { "[output.]", "[]", "[.x]", "[a..b]",
@@ -354,6 +371,7 @@ static void test_section_names(void)
 		check_refused(text, 2, "section name");
 	}
 	check_refused("[a\n", 1, "without ']'");
+	check_too_many_sections();
 	CHECK(load(&cfg, "[output.siem-1]\n[Out_2.x.y]\n", &msg) == 0);
 	CHECK(config_section(&cfg, "output.siem-1") != NULL);
 	CHECK(config_section(&cfg, "Out_2.x.y") != NULL);
