@@ -161,7 +161,7 @@ static int refuse(const struct parser *p, const char *what)
 	return -EINVAL;
 }
 
-/* Only text: no NUL, no lone CR (a file with old Mac line ends), no ESC. */
+/* Text: no NUL, no lone CR (old Mac line ends), no control byte but tab. */
 static int check_bytes(const struct parser *p, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {

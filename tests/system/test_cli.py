@@ -283,9 +283,9 @@ class CliTest(unittest.TestCase):
         self.check_nothing_left()
 
     # ---- config files read strictly ----------------------------------
-    # Each of these was read another way before, so every run is bounded
-    # by -d 1 (and a short timeout where the host hung or spun): what
-    # would start a plugin then ends in exit 0, not in exit 2.
+    # Every run is bounded by -d 1 (and a short timeout where a lax reader
+    # would hang or spin): a config read another way starts the plugins
+    # and ends in exit 0, not in exit 2.
 
     def refused(self, data, line, want, *args):
         path = self.ini_bytes(data)
@@ -293,7 +293,7 @@ class CliTest(unittest.TestCase):
                              want=["%s:%d" % (path, line), want])
 
     def test_config_long_line_not_split(self):
-        # inih read 8191 bytes, then parsed the rest as a line of its own.
+        # Split at 8191 bytes, the comment's tail would set plugins.
         self.refused(b"[bpfhost]\n;" + b" " * 8190 + b"plugins = utsname\n",
                      2, "longer than 8191 bytes")
         self.check_nothing_left()
@@ -322,7 +322,7 @@ class CliTest(unittest.TestCase):
         self.check_nothing_left()
 
     def test_config_not_regular_file(self):
-        # inih read /dev/zero for ever; a FIFO with no writer blocked open().
+        # Reading /dev/zero never ends; opening a FIFO with no writer blocks.
         fifo = os.path.join(self.dir.name, "fifo.ini")
         os.mkfifo(fifo)
         for path, kind in (("/dev/zero", "a character device"),

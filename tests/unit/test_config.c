@@ -253,8 +253,8 @@ static void test_syntax_error_line(void)
 }
 
 /*
- * A line over the limit is refused, never split: inih read it in pieces and
- * parsed the tail as a line of its own, so this comment set plugins.
+ * A line over the limit is refused, never split: split at 8191 bytes, this
+ * comment's tail would be a line of its own, setting plugins.
  */
 static void test_long_line_refused(void)
 {
@@ -385,7 +385,7 @@ static void test_keys_and_values(void)
 
 	check_refused("[a]\n= 1\n", 2, "bad key");
 	check_refused("[a]\nx y = 1\n", 2, "bad key");
-	/* inih's "key: value" is not this grammar. */
+	/* "key: value" (Python's configparser) is not this grammar. */
 	check_refused("[a]\nx: 1\n", 2, "syntax error");
 	/* A comment after a value would be read as part of it: refused. */
 	check_refused("[a]\nx = 1 ; one\n", 2, "own line");
@@ -405,8 +405,8 @@ static void test_keys_and_values(void)
 
 /*
  * Refused with one line naming the file and WANT, at once: the alarm kills
- * the test should the load hang or spin (inih spun on /dev/zero for ever,
- * and opening a FIFO with no writer blocks).
+ * the test should the load hang or spin (reading /dev/zero never ends, and
+ * opening a FIFO with no writer blocks).
  */
 static void check_not_loaded(const char *file, int want_err, const char *want)
 {
