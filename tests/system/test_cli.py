@@ -149,10 +149,16 @@ class CliTest(unittest.TestCase):
             f.write(textwrap.dedent(text))
         return path
 
-    def one_line_exit_2(self, *args, want=()):
+    def ini_bytes(self, data, name="test.ini"):
+        path = os.path.join(self.dir.name, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def one_line_exit_2(self, *args, want=(), timeout=60):
         """Run bpfhost; it must fail with exit 2 and exactly one stderr
         line containing every string in want; returns that line."""
-        rc, out, err = run_bpfhost(*args, timeout=60)
+        rc, out, err = run_bpfhost(*args, timeout=timeout)
         lines = err.splitlines()
         self.assertEqual(rc, 2, "%s\n%s" % (args, err))
         self.assertEqual(len(lines), 1, "%s\n%s" % (args, err))
@@ -274,6 +280,68 @@ class CliTest(unittest.TestCase):
                              want=[missing, "No such file"])
         self.one_line_exit_2("-c", self.dir.name, "-p", "filesnoop",
                              want=[self.dir.name])
+        self.check_nothing_left()
+
+    # ---- config files read strictly ----------------------------------
+    # Every run is bounded by -d 1 (and a short timeout where a lax reader
+    # would hang or spin): a config read another way starts the plugins
+    # and ends in exit 0, not in exit 2.
+
+    def refused(self, data, line, want, *args):
+        path = self.ini_bytes(data)
+        self.one_line_exit_2("-c", path, "-d", "1", *args,
+                             want=["%s:%d" % (path, line), want])
+
+    def test_config_long_line_not_split(self):
+        # Split at 8191 bytes, the comment's tail would set plugins.
+        self.refused(b"[bpfhost]\n;" + b" " * 8190 + b"plugins = utsname\n",
+                     2, "longer than 8191 bytes")
+        self.check_nothing_left()
+
+    def test_config_text_after_bracket(self):
+        self.refused(b"[bpfhost] plugins = utsname\n", 1, "after ']'")
+        self.refused(b"[filesnoop] ; the filesnoop plugin\n", 1, "after ']'",
+                     "-p", "filesnoop")
+        self.check_nothing_left()
+
+    def test_config_lone_cr(self):
+        self.refused(b"[filesnoop]\rpid = 1\r", 1, "carriage return",
+                     "-p", "filesnoop")
+        self.check_nothing_left()
+
+    def test_config_nul_byte(self):
+        self.refused(b"[filesnoop]\ncomm = ab\0cd\n", 2, "NUL byte",
+                     "-p", "filesnoop")
+        self.check_nothing_left()
+
+    def test_config_sections_without_keys(self):
+        self.refused(b"[filesnoop]\n[filesnop]\n; pid = 1\n", 2, "filesnop",
+                     "-p", "filesnoop")
+        self.refused(b"[output.]\nformat = json\n", 1, "section name",
+                     "-p", "filesnoop")
+        self.check_nothing_left()
+
+    def test_config_not_regular_file(self):
+        # Reading /dev/zero never ends; opening a FIFO with no writer blocks.
+        fifo = os.path.join(self.dir.name, "fifo.ini")
+        os.mkfifo(fifo)
+        for path, kind in (("/dev/zero", "a character device"),
+                           ("/dev/null", "a character device"),
+                           (fifo, "a FIFO"),
+                           (self.dir.name, "a directory")):
+            with self.subTest(path=path):
+                self.one_line_exit_2("-c", path, "-p", "filesnoop", "-d", "1",
+                                     want=[path, "is " + kind,
+                                           "not a regular file"],
+                                     timeout=10)
+        self.check_nothing_left()
+
+    def test_config_size_bound(self):
+        path = self.ini("[filesnoop]\n")
+        os.truncate(path, 1 << 40)
+        self.one_line_exit_2("-c", path, "-p", "filesnoop", "-d", "1",
+                             want=[path, "larger than 1048576 bytes"],
+                             timeout=10)
         self.check_nothing_left()
 
     def test_bad_format(self):

@@ -6,6 +6,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -15,26 +18,38 @@
 static char dir[] = "/tmp/bpfhost-test-config-XXXXXX";
 static char path[256];
 
-static void write_file(const char *text)
+static void write_file(const char *text, size_t len)
 {
 	FILE *f = fopen(path, "w");
 
-	if (!f || fputs(text, f) == EOF || fclose(f)) {
+	if (!f || fwrite(text, 1, len, f) != len || fclose(f)) {
 		perror(path);
 		exit(99);
 	}
 }
 
-/* Load text as a config file, stderr caught into *msg. */
-static int load(struct config *cfg, const char *text, const char **msg)
+/* Load FILE as a config file, stderr caught into *msg. */
+static int load_path(struct config *cfg, const char *file, const char **msg)
 {
 	int err;
 
-	write_file(text);
 	capture_begin();
-	err = config_load(cfg, path);
+	err = config_load(cfg, file);
 	*msg = capture_end();
 	return err;
+}
+
+/* Load LEN bytes of TEXT (NUL bytes included) as a config file. */
+static int load_bytes(struct config *cfg, const char *text, size_t len,
+		      const char **msg)
+{
+	write_file(text, len);
+	return load_path(cfg, path, msg);
+}
+
+static int load(struct config *cfg, const char *text, const char **msg)
+{
+	return load_bytes(cfg, text, strlen(text), msg);
 }
 
 static char *at(int line)
@@ -64,6 +79,31 @@ static void check_entry(const struct config *cfg, const char *sec, size_t i,
 	CHECK_STR(e->key, key);
 	CHECK_STR(e->value, value);
 	CHECK_STR(e->where, at(line));
+}
+
+/*
+ * LEN bytes of TEXT must be refused: -EINVAL, one line naming FILE:LINE
+ * and holding WANT, and nothing loaded.
+ */
+static void check_refused_bytes(const char *text, size_t len, int line,
+				const char *want)
+{
+	struct config cfg;
+	const char *msg;
+
+	CHECK(load_bytes(&cfg, text, len, &msg) == -EINVAL);
+	CHECK(count_lines(msg) == 1);
+	CHECK(!strncmp(msg, "bpfhost: ", 9));
+	CHECK(strstr(msg, at(line)) != NULL);
+	CHECK(strstr(msg, want) != NULL);
+	if (!strstr(msg, at(line)) || !strstr(msg, want))
+		fprintf(stderr, "  for %.60s: %s", text, msg);
+	CHECK(!cfg.path && !cfg.sections && !cfg.n);
+}
+
+static void check_refused(const char *text, int line, const char *want)
+{
+	check_refused_bytes(text, strlen(text), line, want);
 }
 
 static void test_sections_keys_lines(void)
@@ -212,6 +252,236 @@ static void test_syntax_error_line(void)
 	config_free(&cfg);
 }
 
+/*
+ * A line over the limit is refused, never split: split at 8191 bytes, this
+ * comment's tail would be a line of its own, setting plugins.
+ */
+static void test_long_line_refused(void)
+{
+	static char text[3 * 8192], value[8191 - 4 + 1];
+	struct config cfg;
+	const char *msg;
+	int n;
+
+	n = snprintf(text, sizeof(text), "[bpfhost]\n;%8190s", "");
+	snprintf(text + n, sizeof(text) - n, "plugins = utsname\n");
+	check_refused(text, 2, "longer than 8191 bytes");
+
+	/* 8191 bytes is the limit, with LF or CRLF after it or neither. */
+	memset(value, 'v', sizeof(value) - 1);
+	n = snprintf(text, sizeof(text), "[a]\nx = %s", value);
+	CHECK(n == 4 + 8191);
+	for (int i = 0; i < 3; i++) {
+		text[n] = '\0';
+		strcat(text, (const char *[]){ "", "\n", "\r\n" }[i]);
+		CHECK(load(&cfg, text, &msg) == 0);
+		CHECK_STR(msg, "");
+		check_entry(&cfg, "a", 0, "x", value, 2);
+		config_free(&cfg);
+	}
+	text[n] = '\0';
+	strcat(text, "/\r\n");
+	check_refused(text, 2, "longer than 8191 bytes");
+	text[n] = '\0';
+	strcat(text, "/");
+	check_refused(text, 2, "longer than 8191 bytes");
+}
+
+static void test_text_after_bracket(void)
+{
+	check_refused("[bpfhost] plugins = utsname\n", 1, "after ']'");
+	check_refused("; c\n[a]]\n", 2, "after ']'");
+	check_refused("[a] ; the a section\n", 1, "after ']'");
+	check_refused("[a]\nx = 1\n[b]x = 2\n", 3, "after ']'");
+}
+
+/* Old Mac files (CR alone) are refused at the first line they break. */
+static void test_lone_carriage_return(void)
+{
+	check_refused("[filesnoop]\rpid = 1\r", 1, "carriage return");
+	check_refused("[a]\nx = 1\ry = 2\n", 2, "carriage return");
+	check_refused("[a]\nx = 1\r\r\n", 2, "carriage return");
+}
+
+static void test_nul_and_control_bytes(void)
+{
+	struct config cfg;
+	const char *msg;
+
+#define NUL_TEXT(s) s, sizeof(s) - 1
+	check_refused_bytes(NUL_TEXT("[a]\nx = ab\0cd\n"), 2, "NUL byte");
+	check_refused_bytes(NUL_TEXT("[a]\0\nx = 1\n"), 1, "NUL byte");
+	check_refused_bytes(NUL_TEXT("[a]\nx = 1\n\0"), 3, "NUL byte");
+#undef NUL_TEXT
+	check_refused("[a]\nx = \x1b[31mred\n", 2, "control character 0x1b");
+	check_refused("[a]\nx = del\x7f\n", 2, "control character 0x7f");
+	/* A tab is a blank. */
+	CHECK(load(&cfg, "[a]\n\tx\t=\t1 2\t\n", &msg) == 0);
+	check_entry(&cfg, "a", 0, "x", "1 2", 2);
+	config_free(&cfg);
+}
+
+/* Every section is there from its header, keys or not: the owner checks it. */
+static void test_sections_without_keys(void)
+{
+	struct config cfg;
+	const char *msg;
+
+	const struct config_section *a, *c;
+
+	CHECK(load(&cfg, "[a]\n[b]\nx = 1\n; c\n[c]\n", &msg) == 0);
+	CHECK(cfg.n == 3);
+	a = config_section(&cfg, "a");
+	c = config_section(&cfg, "c");
+	CHECK(a && a->n == 0 && !strcmp(a->where, at(1)));
+	CHECK(c && c->n == 0 && !strcmp(c->where, at(5)));
+	check_entry(&cfg, "b", 0, "x", "1", 3);
+	config_free(&cfg);
+}
+
+/* 256 sections load, opened any number of times; the 257th is refused. */
+static void check_too_many_sections(void)
+{
+	static char text[256 * 2 * 8 + 16];
+	struct config cfg;
+	const char *msg;
+	int n = 0;
+
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 256; i++)
+			n += snprintf(text + n, sizeof(text) - n, "[s%d]\n", i);
+	CHECK(load(&cfg, text, &msg) == 0 && cfg.n == 256);
+	config_free(&cfg);
+	snprintf(text + n, sizeof(text) - n, "[s256]\n");
+	check_refused(text, 513, "more than 256 sections");
+}
+
+static void test_section_names(void)
+{
+	static const char *const bad[] = { "[output.]", "[]", "[.x]", "[a..b]",
+					   "[ a ]", "[a b]", "[a/b]", "[a=b]",
+					   "[\xc3\xa9]" };
+	struct config cfg;
+	const char *msg;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "[bpfhost]\n%s\n", bad[i]);
+		check_refused(text, 2, "section name");
+	}
+	check_refused("[a\n", 1, "without ']'");
+	check_too_many_sections();
+	CHECK(load(&cfg, "[output.siem-1]\n[Out_2.x.y]\n", &msg) == 0);
+	CHECK(config_section(&cfg, "output.siem-1") != NULL);
+	CHECK(config_section(&cfg, "Out_2.x.y") != NULL);
+	config_free(&cfg);
+}
+
+static void test_keys_and_values(void)
+{
+	struct config cfg;
+	const char *msg;
+
+	check_refused("[a]\n= 1\n", 2, "bad key");
+	check_refused("[a]\nx y = 1\n", 2, "bad key");
+	/* "key: value" (Python's configparser) is not this grammar. */
+	check_refused("[a]\nx: 1\n", 2, "syntax error");
+	/* A comment after a value would be read as part of it: refused. */
+	check_refused("[a]\nx = 1 ; one\n", 2, "own line");
+	check_refused("[a]\nx = 1\t# one\n", 2, "own line");
+	check_refused("[a]\nx = ; unset\n", 2, "own line");
+	/* Elsewhere ; and # are the value's own, and a value may be empty. */
+	CHECK(load(&cfg, "[a]\nx = a;b#c\ny =\nz = ==\n", &msg) == 0);
+	check_entry(&cfg, "a", 0, "x", "a;b#c", 2);
+	check_entry(&cfg, "a", 1, "y", "", 3);
+	check_entry(&cfg, "a", 2, "z", "==", 4);
+	config_free(&cfg);
+	/* A UTF-8 byte order mark, as some editors write, is skipped. */
+	CHECK(load(&cfg, "\xef\xbb\xbf[a]\nx = 1\n", &msg) == 0);
+	check_entry(&cfg, "a", 0, "x", "1", 2);
+	config_free(&cfg);
+}
+
+/*
+ * Refused with one line naming the file and WANT, at once: the alarm kills
+ * the test should the load hang or spin (reading /dev/zero never ends, and
+ * opening a FIFO with no writer blocks).
+ */
+static void check_not_loaded(const char *file, int want_err, const char *want)
+{
+	struct config cfg;
+	const char *msg;
+	int err;
+
+	alarm(10);
+	err = load_path(&cfg, file, &msg);
+	alarm(0);
+	CHECK(err == want_err);
+	CHECK(count_lines(msg) == 1);
+	CHECK(strstr(msg, file) != NULL);
+	CHECK(strstr(msg, want) != NULL);
+	if (!strstr(msg, want))
+		fprintf(stderr, "  for %s: %s", file, msg);
+	CHECK(!cfg.path && !cfg.sections && !cfg.n);
+}
+
+/* Only a regular file, and no device or FIFO opened to find out. */
+static void test_not_a_regular_file(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char fifo[300], link[300];
+	struct config cfg;
+	const char *msg;
+	int fd;
+
+	check_not_loaded("/dev/zero", -EINVAL, "is a character device, not a regular file");
+	check_not_loaded("/dev/null", -EINVAL, "is a character device");
+	check_not_loaded(dir, -EINVAL, "is a directory");
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo.ini", dir);
+	CHECK(!mkfifo(fifo, 0600));
+	check_not_loaded(fifo, -EINVAL, "is a FIFO");
+	unlink(fifo);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/sock.ini", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(fd >= 0 && !bind(fd, (struct sockaddr *)&sun, sizeof(sun)));
+	check_not_loaded(sun.sun_path, -EINVAL, "is a socket");
+	close(fd);
+	unlink(sun.sun_path);
+
+	/* A symbolic link to a regular file is that file. */
+	write_file("[a]\n", 4);
+	snprintf(link, sizeof(link), "%s/link.ini", dir);
+	CHECK(!symlink(path, link));
+	CHECK(load_path(&cfg, link, &msg) == 0 && cfg.n == 1);
+	config_free(&cfg);
+	unlink(link);
+}
+
+/* At most 1 MiB, by its size or, for /proc files that say 0, by reading. */
+static void test_size_bound(void)
+{
+	static char text[1024 * 1024 + 1];
+	struct config cfg;
+	const char *msg;
+
+	memset(text, '\n', sizeof(text));
+	memcpy(text, "[a]\n", 4);
+	CHECK(load_bytes(&cfg, text, sizeof(text) - 1, &msg) == 0);
+	CHECK_STR(msg, "");
+	config_free(&cfg);
+	write_file(text, sizeof(text));
+	check_not_loaded(path, -EFBIG, "larger than 1048576 bytes");
+	CHECK(!truncate(path, 1L << 40));
+	check_not_loaded(path, -EFBIG, "larger than 1048576 bytes");
+	CHECK(!truncate(path, 0));
+	if (!access("/proc/kallsyms", R_OK))
+		check_not_loaded("/proc/kallsyms", -EFBIG,
+				 "larger than 1048576 bytes");
+}
+
 static void test_missing_file(void)
 {
 	struct config cfg;
@@ -250,6 +520,15 @@ int main(void)
 	RUN(test_long_lines);
 	RUN(test_key_outside_section);
 	RUN(test_syntax_error_line);
+	RUN(test_long_line_refused);
+	RUN(test_text_after_bracket);
+	RUN(test_lone_carriage_return);
+	RUN(test_nul_and_control_bytes);
+	RUN(test_sections_without_keys);
+	RUN(test_section_names);
+	RUN(test_keys_and_values);
+	RUN(test_not_a_regular_file);
+	RUN(test_size_bound);
 	RUN(test_missing_file);
 	unlink(path);
 	rmdir(dir);
