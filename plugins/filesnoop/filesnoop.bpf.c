@@ -103,7 +103,7 @@ static __always_inline int report(const struct open_opener *who,
 	e->pad = 0;
 	__builtin_memcpy(e->comm, who->comm, sizeof(e->comm));
 	bpfhost_output(&events, &lost, e,
-		       sizeof(*e) + (len & FILE_PATH_STR_START_MASK));
+		       sizeof(*e) + (len & FILE_PATH_STRS_LEN_MASK));
 	return 0;
 }
 

@@ -144,7 +144,7 @@ static __always_inline int report_open(const struct open_opener *who,
 	e->compat = compat;
 	e->pad = 0;
 	bpfhost_output(&events, &lost, e,
-		       sizeof(*e) + (len & FILE_PATH_STR_START_MASK));
+		       sizeof(*e) + (len & FILE_PATH_STRS_LEN_MASK));
 	return 0;
 }
 

@@ -310,6 +310,7 @@ class PathsTest(unittest.TestCase):
                               "try_open(%r)\n" % name)
         self.assertEqual(len(recs), 1, recs)
         self.assertEqual(recs[0]["path"], name)
+        self.assertEqual(recs[0]["path_arg"], name)
         self.assertEqual(recs[0]["error"], "ENOENT")
         self.assertIs(recs[0]["path_truncated"], False)
         recs = self.run_child(self.exact(os.path.join(self.sub, "target")),
@@ -333,7 +334,9 @@ class PathsTest(unittest.TestCase):
 
     def test_overlong_relative_failed_name_keeps_its_end(self):
         # Joined to the cwd, the name keeps its room; the cwd is cut first.
-        rel = self.failed_name(4000)[len(self.sub) + 1:] + "/end"
+        rel = self.failed_name(len(self.sub) + 4086)[len(self.sub) + 1:] + \
+            "/end"
+        self.assertEqual(len(rel), 4089)
         recs = self.run_child([("prefix", self.sub + "/")],
                               "os.chdir('sub')\n", "try_open(%r)\n" % rel)
         self.assertEqual(len(recs), 1, recs)

@@ -11,7 +11,9 @@
  *
  *	path		the file actually opened, absolute, as the process sees
  *			it (its root, its mount namespace): the text PATH column
- *	path_arg	the name as the program passed it
+ *	path_arg	the name as the program passed it (a failed open's
+ *			whole, up to PATH_MAX; an open's first 511 bytes);
+ *			"" when none was passed (open_by_handle_at(2))
  *	path_host	the same file from the root of the mount namespace, when
  *			that differs from path (a chrooted process); else ""
  *	path_truncated	a path above was cut at its bound: path and path_host
@@ -19,7 +21,9 @@
  *			keeps its start
  *
  * A failed open has no file: path is path_arg made absolute against the cwd
- * or the dirfd, not normalized ("..", symlinks stay as written).
+ * or the dirfd, not normalized ("..", symlinks stay as written); a name
+ * too long for that keeps its end.  A failed open_by_handle_at(2) has no
+ * path at all (""), which no filter can decide on: it is always reported.
  */
 #ifndef BPFHOST_FILE_PATH_H
 #define BPFHOST_FILE_PATH_H
@@ -29,8 +33,9 @@
 
 #define BPFHOST_PATH_LEN 4096		/* PATH_MAX, NUL included */
 /*
- * The name as passed and the namespace view get smaller bounds that fit
- * nearly every path: they bound the per-CPU scratch a record is built in.
+ * The name as passed (of an open that succeeded) and the namespace view
+ * get smaller bounds that fit nearly every path: they bound the per-CPU
+ * scratch a record is built in.
  */
 #define BPFHOST_PATH_ARG_LEN 512
 #define BPFHOST_PATH_HOST_LEN 512
