@@ -9,8 +9,13 @@
  * it is kept here, with who submitted, keyed by the request.
  * io_uring:io_uring_complete fires when the completion is posted, with the
  * result: the fd installed, or the fixed-file slot's file, or the error.
- * The request's own open data (dfd, flags, mode, slot) is still readable
- * then.  Both read io_uring's internal structs through CO-RE.
+ * A completion that finds the completion ring full (a submitter that never
+ * reaps) goes to the overflow list instead, and io_uring_complete never
+ * fires for it: io_uring:io_uring_cqe_overflow does, with the ring and the
+ * request's user_data but not the request, so the submit also indexes the
+ * request by those two.  The request's own open data (dfd, flags, mode,
+ * slot) is still readable at either.  All read io_uring's internal structs
+ * through CO-RE.
  *
  * Attribution: the submitter; with SQPOLL the submitting thread is the
  * ring's kernel thread, a thread of the ring owner's process, so the record
@@ -40,6 +45,7 @@
 #define OPEN_URING_FFS_MASK 3UL
 
 #define OPEN_URING_PENDING 256
+#define OPEN_URING_UDATA 4096
 
 /* Who an open is reported as made by. */
 struct open_opener {
@@ -71,6 +77,19 @@ struct {
 	__type(value, struct open_uring_pending);
 } open_uring_pending SEC(".maps");
 
+/* (ring, user_data) -> request, for io_uring_cqe_overflow */
+struct open_uring_udata_key {
+	__u64 ring;
+	__u64 user_data;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, OPEN_URING_UDATA);
+	__type(key, struct open_uring_udata_key);
+	__type(value, __u64);
+} open_uring_udata SEC(".maps");
+
 /* Too big for the stack: built here, then copied into the map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -90,6 +109,21 @@ static __always_inline bool open_uring_is_open(struct io_kiocb *req)
 	__u8 op = BPF_CORE_READ(req, opcode);
 
 	return op == OPEN_URING_OP_OPENAT || op == OPEN_URING_OP_OPENAT2;
+}
+
+/* Index req by its ring and user_data (BPF_ANY), or drop that index (-1). */
+static __always_inline void open_uring_index(struct io_kiocb *req, int how)
+{
+	struct open_uring_udata_key k = {
+		.ring = (__u64)BPF_CORE_READ(req, ctx),
+		.user_data = BPF_CORE_READ(req, cqe.user_data),
+	};
+	__u64 v = (__u64)req;
+
+	if (how < 0)
+		bpf_map_delete_elem(&open_uring_udata, &k);
+	else
+		bpf_map_update_elem(&open_uring_udata, &k, &v, how);
 }
 
 /* At io_uring_submit_req: keep the name and the submitter of an open. */
@@ -119,6 +153,7 @@ static __always_inline void open_uring_submit(struct io_kiocb *req)
 	bpf_probe_read_kernel_str(p->name, sizeof(p->name),
 				  BPF_CORE_READ(fn, name));
 	bpf_map_update_elem(&open_uring_pending, &key, p, BPF_ANY);
+	open_uring_index(req, BPF_ANY);
 }
 
 /* The file in the ring's fixed-file slot, or NULL. */
@@ -146,28 +181,20 @@ struct open_uring_done {
 	long ret;			/* the completion's result */
 	__s32 fd;			/* the fd, or the fixed-file slot */
 	bool fixed;			/* into a fixed-file slot */
+	struct io_kiocb *req;
 };
 
-/*
- * At io_uring_complete (args: ring, req, cqe): fill *d when the request is
- * an open.  o.name then points into the pending entry: call
- * open_uring_forget() once the record is made.
- */
-static __always_inline bool open_uring_complete(struct bpf_raw_tracepoint_args *ctx,
-						struct open_uring_done *d)
+/* Fill *d for the open req of ring, completed with res. */
+static __always_inline void open_uring_done_fill(struct io_ring_ctx *ring,
+						 struct io_kiocb *req, long res,
+						 struct open_uring_done *d)
 {
-	struct io_ring_ctx *ring = (void *)ctx->args[0];
-	struct io_kiocb *req = (void *)ctx->args[1];
-	struct io_uring_cqe *cqe = (void *)ctx->args[2];
+	struct io_open *op = open_uring_cmd(req);
 	struct open_uring_pending *p;
-	struct io_open *op;
 	__u64 key = (__u64)req;
 	__u32 slot;
 
-	if (!req || !open_uring_is_open(req))
-		return false;
-	op = open_uring_cmd(req);
-	d->ret = BPF_CORE_READ(cqe, res);
+	d->ret = res;
 	slot = BPF_CORE_READ(op, file_slot);
 	d->fixed = slot != 0;
 	d->fd = -1;
@@ -195,13 +222,59 @@ static __always_inline bool open_uring_complete(struct bpf_raw_tracepoint_args *
 		d->o.name = 0;
 		d->o.name_lost = 1;
 	}
+	d->req = req;
+}
+
+/*
+ * At io_uring_complete (args: ring, req, cqe): fill *d when the request is
+ * an open.  o.name then points into the pending entry: call
+ * open_uring_forget() once the record is made.
+ */
+static __always_inline bool open_uring_complete(struct bpf_raw_tracepoint_args *ctx,
+						struct open_uring_done *d)
+{
+	struct io_kiocb *req = (void *)ctx->args[1];
+	struct io_uring_cqe *cqe = (void *)ctx->args[2];
+
+	if (!req || !open_uring_is_open(req))
+		return false;
+	open_uring_done_fill((void *)ctx->args[0], req, BPF_CORE_READ(cqe, res),
+			     d);
 	return true;
 }
 
-static __always_inline void open_uring_forget(struct bpf_raw_tracepoint_args *ctx)
+/*
+ * At io_uring_cqe_overflow (args: ring, user_data, res, cflags, ocqe): the
+ * same for an open whose completion found the ring full.
+ */
+static __always_inline bool open_uring_overflow(struct bpf_raw_tracepoint_args *ctx,
+						struct open_uring_done *d)
 {
-	__u64 key = ctx->args[1];
+	struct open_uring_udata_key k = {
+		.ring = ctx->args[0],
+		.user_data = ctx->args[1],
+	};
+	struct io_kiocb *req;
+	__u64 *v;
 
+	v = bpf_map_lookup_elem(&open_uring_udata, &k);
+	if (!v)
+		return false;
+	req = (struct io_kiocb *)*v;
+	/* The request being completed: still this open, same user_data. */
+	if (!open_uring_is_open(req) ||
+	    BPF_CORE_READ(req, cqe.user_data) != k.user_data ||
+	    (__u64)BPF_CORE_READ(req, ctx) != k.ring)
+		return false;
+	open_uring_done_fill((void *)ctx->args[0], req, (__s32)ctx->args[2], d);
+	return true;
+}
+
+static __always_inline void open_uring_forget(struct open_uring_done *d)
+{
+	__u64 key = (__u64)d->req;
+
+	open_uring_index(d->req, -1);
 	bpf_map_delete_elem(&open_uring_pending, &key);
 }
 

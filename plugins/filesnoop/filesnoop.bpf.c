@@ -149,17 +149,31 @@ int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+static __always_inline void uring_report(struct open_uring_done *d)
+{
+	if (opener_wanted(&d->who, d->ret) &&
+	    file_path_open_file(d->file, d->ret, &d->o))
+		report(&d->who, &d->o, d->fd, false, d->fixed);
+	open_uring_forget(d);
+}
+
 SEC("raw_tp/io_uring_complete")
 int uring_complete(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct open_uring_done d;
 
-	if (!open_uring_complete(ctx, &d))
-		return 0;
-	if (opener_wanted(&d.who, d.ret) &&
-	    file_path_open_file(d.file, d.ret, &d.o))
-		report(&d.who, &d.o, d.fd, false, d.fixed);
-	open_uring_forget(ctx);
+	if (open_uring_complete(ctx, &d))
+		uring_report(&d);
+	return 0;
+}
+
+SEC("raw_tp/io_uring_cqe_overflow")
+int uring_overflow(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct open_uring_done d;
+
+	if (open_uring_overflow(ctx, &d))
+		uring_report(&d);
 	return 0;
 }
 

@@ -167,6 +167,7 @@ static int filesnoop_open(const struct bpfhost_host_api *host,
 		.exit_raw = fs->skel->progs.exit_open_raw,
 		.uring_submit = fs->skel->progs.uring_submit,
 		.uring_complete = fs->skel->progs.uring_complete,
+		.uring_overflow = fs->skel->progs.uring_overflow,
 	};
 	fs->compat = host->opt_bool(ctx, "compat");
 	bpfhost_open_routes_select(&fs->progs, fs->compat);

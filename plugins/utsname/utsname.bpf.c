@@ -173,16 +173,30 @@ int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+static __always_inline void uring_report(struct open_uring_done *d)
+{
+	if (opener_wanted() && file_path_open_file(d->file, d->ret, &d->o))
+		report_open(&d->who, &d->o, false);
+	open_uring_forget(d);
+}
+
 SEC("raw_tp/io_uring_complete")
 int uring_complete(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct open_uring_done d;
 
-	if (!open_uring_complete(ctx, &d))
-		return 0;
-	if (opener_wanted() && file_path_open_file(d.file, d.ret, &d.o))
-		report_open(&d.who, &d.o, false);
-	open_uring_forget(ctx);
+	if (open_uring_complete(ctx, &d))
+		uring_report(&d);
+	return 0;
+}
+
+SEC("raw_tp/io_uring_cqe_overflow")
+int uring_overflow(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct open_uring_done d;
+
+	if (open_uring_overflow(ctx, &d))
+		uring_report(&d);
 	return 0;
 }
 

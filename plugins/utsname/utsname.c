@@ -184,6 +184,7 @@ static int utsname_open(const struct bpfhost_host_api *host,
 		.exit_raw = u->skel->progs.exit_raw,
 		.uring_submit = u->skel->progs.uring_submit,
 		.uring_complete = u->skel->progs.uring_complete,
+		.uring_overflow = u->skel->progs.uring_overflow,
 	};
 	u->compat = host->opt_bool(ctx, "compat");
 	bpfhost_open_routes_select(&u->progs, u->compat);

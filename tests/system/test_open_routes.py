@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Every route to a file, against the real kernel: creat(2),
 open_by_handle_at(2), io_uring's openat and openat2 (plain, into a
-fixed-file slot, from an SQPOLL ring), the ia32 entry (int $0x80 from a
+fixed-file slot, from an SQPOLL ring, completed into a full completion
+ring), the ia32 entry (int $0x80 from a
 64-bit process, and a 32-bit binary), for filesnoop and utsname, with
 compat tracing on (the default) and off; and utsname's name changes by the
 same routes, a seccomp-refused sethostname included.
@@ -34,6 +35,7 @@ NATIVE = {
     "uring_openat2": ("io_uring_openat2", False),
     "uring_fixed": ("io_uring_openat", True),
     "uring_sqpoll": ("io_uring_openat", False),
+    "uring_overflow": ("io_uring_openat", False),
 }
 INT80 = {
     "int80_open": "open", "int80_openat": "openat", "int80_creat": "creat",

@@ -71,6 +71,7 @@ struct bpfhost_open_progs {
 	struct bpf_program *exit_raw;
 	struct bpf_program *uring_submit;
 	struct bpf_program *uring_complete;
+	struct bpf_program *uring_overflow;
 };
 
 /* Before load: load only the exit program that will be attached. */
@@ -83,7 +84,7 @@ static inline void bpfhost_open_routes_select(const struct bpfhost_open_progs *p
 
 /*
  * Attach io_uring's programs (submit first: a completion finds its
- * request's name), then the exits: exit_raw once, or exit_tp to the open
+ * request's name; then completions, posted and overflowed), then the exits: exit_raw once, or exit_tp to the open
  * exits and to the more syscalls:* exits in extra[0..n_extra).  A kernel
  * without io_uring's tracepoints gets one line and the rest runs.  Returns
  * 0 or a negative errno, after a line naming what failed.
@@ -103,6 +104,10 @@ static inline int bpfhost_open_routes_attach(const struct bpfhost_open_progs *p,
 	if (!err) {
 		what = "io_uring_complete";
 		err = bpfhost_links_attach(l, p->uring_complete, NULL, 0);
+	}
+	if (!err) {
+		what = "io_uring_cqe_overflow";
+		err = bpfhost_links_attach(l, p->uring_overflow, NULL, 0);
 	}
 	if (err == -ENOENT) {
 		while (l->n > before)
