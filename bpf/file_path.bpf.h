@@ -172,6 +172,8 @@ struct file_path_open {
 	__u32 syscall;		/* enum bpfhost_open_route */
 	__u32 name_in_kernel;	/* name is a kernel copy (io_uring's) */
 	__u32 name_lost;	/* there was a name, no longer known */
+	__u32 undecided;	/* the result is unknown: no filter decides */
+	__u32 pad;
 };
 
 _Static_assert(__builtin_offsetof(struct open_how, mode) ==
@@ -273,7 +275,9 @@ static __always_inline bool file_path_name_known(struct dentry *dentry)
  * every exact filter, the cheap test that rejects most opens before any
  * path work.  The test is exact only for a dentry that is not the root of
  * its mount: a mount root (a bind-mounted file, "/", anything mounted on)
- * is named by the mount point it was reached through, so it takes the walk.
+ * is named by the mount point it was reached through, so it takes the walk;
+ * so does a dentry that is its own parent (a disconnected one, as
+ * open_by_handle_at(2) may give), whose path the walk cannot find.
  */
 static __always_inline bool file_path_open_file(struct file *f, long ret,
 						struct file_path_open *o)
@@ -287,6 +291,7 @@ static __always_inline bool file_path_open_file(struct file *f, long ret,
 	}
 	if (dentry && file_path_exact &&
 	    dentry != BPF_CORE_READ(mnt, mnt_root) &&
+	    dentry != BPF_CORE_READ(dentry, d_parent) &&
 	    !file_path_name_known(dentry))
 		return false;
 	o->ret = ret;
@@ -321,6 +326,7 @@ static __always_inline void file_path_open_args(struct file_path_open *o,
 	o->syscall = route;
 	o->name_in_kernel = 0;
 	o->name_lost = 0;
+	o->undecided = 0;
 	o->dirfd = AT_FDCWD;
 	o->mode = 0;
 	switch (route) {
@@ -746,6 +752,13 @@ __noinline int file_path_resolve(struct bpfhost_file_paths *p,
 	}
 	/* One walk and one build, whichever way: it halves verification. */
 	file_path_collect(dentry, mnt);
+	/*
+	 * A walk that ends outside the task's mount namespace (a file reached
+	 * through /proc/PID/root, a cloned mount tree, a disconnected dentry,
+	 * a pseudo file) gives a path no filter can be matched against.
+	 */
+	if (w->detached)
+		undecided = true;
 	/* A failed name keeps its room: the directory is cut first. */
 	size = FILE_PATH_LEN;
 	if (!opened)
@@ -757,6 +770,8 @@ __noinline int file_path_resolve(struct bpfhost_file_paths *p,
 		plen = file_path_append(buf, plen, o, nlen, &cut);
 filter:
 	plen &= FILE_PATH_LEN - 1;
+	if (o->undecided)
+		undecided = true;
 	if (file_path_filter && !cut && !undecided &&
 	    !file_path_in_trie(buf, plen))
 		return -1;
@@ -789,6 +804,7 @@ filter:
 	p->path_host.offset = base + at;
 	p->path_host.len = hlen;
 	p->truncated = cut || cut_host || arg_cut || o->name_lost;
+
 	/* Below the mask already: it tells the verifier so. */
 	return (at + hlen) & FILE_PATH_STRS_LEN_MASK;
 }

@@ -13,7 +13,8 @@
  * seccomp-denied ones included (at exit), and cost a program run to each.
  * A plugin attaches one or the other (its compat option) and hands both to
  * the same code: syscall_exit_of_raw() gives what a syscalls:* exit record
- * gives, plus the ABI.
+ * gives; syscall_in_compat() tells the ABI, asked only for a number that
+ * names something the plugin wants in either ABI.
  *
  * The arguments are read from the user registers the syscall entry saved:
  * they still hold what the syscall ran with (bpf/file_path.bpf.h says why
@@ -81,19 +82,15 @@ static __always_inline __u64 syscall_arg(struct syscall_regs *regs, int i,
 	}
 }
 
-/* Is the syscall the current task is in a compat (ia32) one? */
-static __always_inline bool syscall_is_compat(long nr)
+/*
+ * Is the syscall the current task is in a compat (ia32) one?  Read only for
+ * a number that means something to the caller in either ABI: a compat
+ * syscall numbered like a native open is not one.
+ */
+static __always_inline bool syscall_in_compat(void)
 {
-	struct task_struct *task;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
-	/* Only numbers a compat caller can mean cost the read. */
-	if (nr != SYSCALL32_OPEN && nr != SYSCALL32_CREAT &&
-	    nr != SYSCALL32_OPENAT && nr != SYSCALL32_OPENAT2 &&
-	    nr != SYSCALL32_OPEN_BY_HANDLE_AT &&
-	    nr != SYSCALL32_SETHOSTNAME && nr != SYSCALL32_SETDOMAINNAME &&
-	    nr != SYSCALL32_UNSHARE && nr != SYSCALL32_SETNS)
-		return false;
-	task = (struct task_struct *)bpf_get_current_task();
 	return BPF_CORE_READ(task, thread_info.status) & SYSCALL_TS_COMPAT;
 }
 
@@ -113,7 +110,7 @@ static __always_inline __u64 syscall_arg(struct pt_regs *regs, int i,
 	}
 }
 
-static __always_inline bool syscall_is_compat(long nr)
+static __always_inline bool syscall_in_compat(void)
 {
 	return false;
 }
@@ -130,12 +127,12 @@ static __always_inline struct syscall_regs *syscall_user_regs(void)
 
 /*
  * What a raw_syscalls:sys_exit (args: regs, ret) or sys_enter (args: regs,
- * nr) raw tracepoint says, as a syscalls:* record would, plus the ABI.
+ * nr) raw tracepoint says, as a syscalls:* record would; the ABI is the
+ * caller's to ask (syscall_in_compat()) once the number matters.
  */
 struct syscall_event {
 	long nr;
 	long ret;		/* exit only */
-	bool compat;
 };
 
 static __always_inline struct syscall_event
@@ -147,7 +144,6 @@ syscall_exit_of_raw(struct bpf_raw_tracepoint_args *ctx)
 	bpf_probe_read_kernel(&ev.nr, sizeof(ev.nr),
 			      (void *)regs + __builtin_offsetof(struct syscall_regs,
 								orig_ax));
-	ev.compat = syscall_is_compat(ev.nr);
 	return ev;
 }
 
@@ -156,11 +152,13 @@ syscall_enter_of_raw(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct syscall_event ev = { .nr = ctx->args[1] };
 
-	ev.compat = syscall_is_compat(ev.nr);
 	return ev;
 }
 
-/* Which open a syscall is (enum bpfhost_open_route), or -1 for none. */
+/*
+ * Which open a syscall is (enum bpfhost_open_route), or -1 for none.
+ * open_route_of(nr, false) and (nr, true) both -1: no open in either ABI.
+ */
 static __always_inline int open_route_of(long nr, bool compat)
 {
 #if SYSCALL_HAS_COMPAT

@@ -23,6 +23,19 @@
  * looked up in the completing task's table, which is the ring owner's
  * (io_uring installs it there).
  *
+ * A request submitted with IOSQE_CQE_SKIP_SUCCESS posts no completion when
+ * it succeeds, so neither tracepoint fires for it: such an open is reported
+ * at its submit, its result unknown (error EINPROGRESS, fd -1) and its path
+ * the name joined to its directory, which no filter decides on; a failure
+ * is still posted, and reported again at its completion.
+ *
+ * The result is read from the request (req->cqe), never from the
+ * completion ring, which the submitter can write.  What tracepoints cannot
+ * close: the fd is looked up when the completion is posted, and with
+ * completions deferred to the submitter (IORING_SETUP_DEFER_TASKRUN) a
+ * submitter that swaps the fd (dup2) before it reaps gets the swapped file
+ * reported; the name it passed (path_arg) stays right.
+ *
  * The pending requests live in an LRU map: a request that never completes
  * (an open of a FIFO nobody writes) is pushed out by newer ones, never
  * fills the map.  A completion whose request was pushed out is still
@@ -39,11 +52,18 @@
 #define OPEN_URING_OP_OPENAT2 28
 /* uapi IORING_FILE_INDEX_ALLOC: the kernel picks the slot, res names it */
 #define OPEN_URING_INDEX_ALLOC (~0U)
+/*
+ * io_uring/io_uring_types.h's REQ_F_*_BIT, an anonymous enum that CO-RE
+ * cannot relocate (6.18's values)
+ */
+#define OPEN_URING_REQ_F_CQE_SKIP (1ULL << 6)
+#define OPEN_URING_REQ_F_NEED_CLEANUP (1ULL << 13)
 /* include/linux/sched.h */
 #define OPEN_URING_PF_IO_WORKER 0x00000010
 /* io_uring/filetable.h: flag bits below a fixed file's pointer */
 #define OPEN_URING_FFS_MASK 3UL
 
+#define OPEN_URING_EINPROGRESS 115
 #define OPEN_URING_PENDING 256
 #define OPEN_URING_UDATA 4096
 
@@ -63,6 +83,23 @@ static __always_inline void open_opener_current(struct open_opener *who)
 	who->tid = (__u32)id;
 	who->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(who->comm, sizeof(who->comm));
+}
+
+/*
+ * The current task as an io_uring opener: an io_uring kernel thread
+ * (SQPOLL, io-wq) stands for its process, named by the leader.
+ */
+static __always_inline void open_opener_uring(struct open_opener *who)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader;
+
+	open_opener_current(who);
+	if (!(BPF_CORE_READ(task, flags) & OPEN_URING_PF_IO_WORKER))
+		return;
+	leader = BPF_CORE_READ(task, group_leader);
+	who->tid = BPF_CORE_READ(leader, pid);
+	bpf_core_read_str(who->comm, sizeof(who->comm), &leader->comm);
 }
 
 struct open_uring_pending {
@@ -111,49 +148,55 @@ static __always_inline bool open_uring_is_open(struct io_kiocb *req)
 	return op == OPEN_URING_OP_OPENAT || op == OPEN_URING_OP_OPENAT2;
 }
 
-/* Index req by its ring and user_data (BPF_ANY), or drop that index (-1). */
-static __always_inline void open_uring_index(struct io_kiocb *req, int how)
+/*
+ * Index req by its ring and user_data, or (drop) remove that index when it
+ * still names req: another request may have taken the same user_data.
+ */
+static __always_inline void open_uring_index(struct io_kiocb *req, bool drop)
 {
 	struct open_uring_udata_key k = {
 		.ring = (__u64)BPF_CORE_READ(req, ctx),
 		.user_data = BPF_CORE_READ(req, cqe.user_data),
 	};
-	__u64 v = (__u64)req;
+	__u64 v = (__u64)req, *cur;
 
-	if (how < 0)
+	if (!drop) {
+		bpf_map_update_elem(&open_uring_udata, &k, &v, BPF_ANY);
+		return;
+	}
+	cur = bpf_map_lookup_elem(&open_uring_udata, &k);
+	if (cur && *cur == v)
 		bpf_map_delete_elem(&open_uring_udata, &k);
-	else
-		bpf_map_update_elem(&open_uring_udata, &k, &v, how);
 }
 
-/* At io_uring_submit_req: keep the name and the submitter of an open. */
-static __always_inline void open_uring_submit(struct io_kiocb *req)
+/*
+ * At io_uring_submit_req: keep the name and the submitter of an open.
+ * Returns the kept entry (per-CPU scratch) when the open will post no
+ * completion if it succeeds (IOSQE_CQE_SKIP_SUCCESS), else NULL.
+ */
+static __always_inline struct open_uring_pending *
+open_uring_submit(struct io_kiocb *req)
 {
 	struct open_uring_pending *p;
-	struct task_struct *task, *leader;
 	struct filename *fn;
 	__u64 key = (__u64)req;
 	__u32 zero = 0;
 
 	if (!req || !open_uring_is_open(req))
-		return;
+		return NULL;
 	p = bpf_map_lookup_elem(&open_uring_scratch, &zero);
 	if (!p)
-		return;
-	open_opener_current(&p->who);
-	task = (struct task_struct *)bpf_get_current_task();
-	if (BPF_CORE_READ(task, flags) & OPEN_URING_PF_IO_WORKER) {
-		leader = BPF_CORE_READ(task, group_leader);
-		p->who.tid = BPF_CORE_READ(leader, pid);
-		bpf_core_read_str(p->who.comm, sizeof(p->who.comm),
-				  &leader->comm);
-	}
+		return NULL;
+	open_opener_uring(&p->who);
 	fn = BPF_CORE_READ(open_uring_cmd(req), filename);
 	p->name[0] = '\0';
 	bpf_probe_read_kernel_str(p->name, sizeof(p->name),
 				  BPF_CORE_READ(fn, name));
 	bpf_map_update_elem(&open_uring_pending, &key, p, BPF_ANY);
-	open_uring_index(req, BPF_ANY);
+	open_uring_index(req, false);
+	if (BPF_CORE_READ(req, flags) & OPEN_URING_REQ_F_CQE_SKIP)
+		return p;
+	return NULL;
 }
 
 /* The file in the ring's fixed-file slot, or NULL. */
@@ -184,17 +227,58 @@ struct open_uring_done {
 	struct io_kiocb *req;
 };
 
-/* Fill *d for the open req of ring, completed with res. */
+/* Fill the request part of *d for the open req of ring. */
+static __always_inline void open_uring_req_fill(struct io_kiocb *req,
+						struct open_uring_done *d)
+{
+	struct io_open *op = open_uring_cmd(req);
+
+	d->o.syscall = BPF_CORE_READ(req, opcode) == OPEN_URING_OP_OPENAT ?
+			       BPFHOST_OPEN_IO_URING_OPENAT :
+			       BPFHOST_OPEN_IO_URING_OPENAT2;
+	d->o.dirfd = BPF_CORE_READ(op, dfd);
+	d->o.flags = BPF_CORE_READ(op, how.flags);
+	d->o.mode = BPF_CORE_READ(op, how.mode);
+	d->o.name_in_kernel = 1;
+	d->o.name_lost = 0;
+	d->o.undecided = 0;
+	d->req = req;
+}
+
+/*
+ * At submit, for an open that will post nothing if it succeeds (p: its
+ * pending entry): *d reports the attempt, its result unknown.
+ */
+static __always_inline void open_uring_skip_fill(struct io_kiocb *req,
+						 struct open_uring_pending *p,
+						 struct open_uring_done *d)
+{
+	open_uring_req_fill(req, d);
+	d->who = p->who;
+	d->o.name = (__u64)p->name;
+	d->o.undecided = 1;
+	d->ret = -OPEN_URING_EINPROGRESS;
+	d->fd = -1;
+	d->fixed = false;
+	d->file = NULL;
+}
+
+/*
+ * Fill *d for the open req of ring, completed with its own result.  The
+ * name is copied out of the pending entry into per-CPU scratch: another
+ * CPU may recycle the entry while the record is built.
+ */
 static __always_inline void open_uring_done_fill(struct io_ring_ctx *ring,
-						 struct io_kiocb *req, long res,
+						 struct io_kiocb *req,
 						 struct open_uring_done *d)
 {
 	struct io_open *op = open_uring_cmd(req);
-	struct open_uring_pending *p;
+	struct open_uring_pending *p, *copy;
 	__u64 key = (__u64)req;
-	__u32 slot;
+	__u32 slot, zero = 0;
 
-	d->ret = res;
+	open_uring_req_fill(req, d);
+	d->ret = BPF_CORE_READ(req, cqe.res);
 	slot = BPF_CORE_READ(op, file_slot);
 	d->fixed = slot != 0;
 	d->fd = -1;
@@ -205,24 +289,19 @@ static __always_inline void open_uring_done_fill(struct io_ring_ctx *ring,
 		d->file = d->fixed ? open_uring_fixed_file(ring, d->fd) :
 				     file_path_fd_file(d->fd);
 	}
-	d->o.syscall = BPF_CORE_READ(req, opcode) == OPEN_URING_OP_OPENAT ?
-			       BPFHOST_OPEN_IO_URING_OPENAT :
-			       BPFHOST_OPEN_IO_URING_OPENAT2;
-	d->o.dirfd = BPF_CORE_READ(op, dfd);
-	d->o.flags = BPF_CORE_READ(op, how.flags);
-	d->o.mode = BPF_CORE_READ(op, how.mode);
-	d->o.name_in_kernel = 1;
 	p = bpf_map_lookup_elem(&open_uring_pending, &key);
-	if (p) {
+	copy = bpf_map_lookup_elem(&open_uring_scratch, &zero);
+	if (p && copy) {
 		d->who = p->who;
-		d->o.name = (__u64)p->name;
-		d->o.name_lost = 0;
+		copy->name[0] = '\0';
+		bpf_probe_read_kernel_str(copy->name, sizeof(copy->name),
+					  p->name);
+		d->o.name = (__u64)copy->name;
 	} else {
-		open_opener_current(&d->who);
+		open_opener_uring(&d->who);
 		d->o.name = 0;
 		d->o.name_lost = 1;
 	}
-	d->req = req;
 }
 
 /*
@@ -234,12 +313,11 @@ static __always_inline bool open_uring_complete(struct bpf_raw_tracepoint_args *
 						struct open_uring_done *d)
 {
 	struct io_kiocb *req = (void *)ctx->args[1];
-	struct io_uring_cqe *cqe = (void *)ctx->args[2];
 
+	/* cqe lies in the ring the submitter maps: its res is not read */
 	if (!req || !open_uring_is_open(req))
 		return false;
-	open_uring_done_fill((void *)ctx->args[0], req, BPF_CORE_READ(cqe, res),
-			     d);
+	open_uring_done_fill((void *)ctx->args[0], req, d);
 	return true;
 }
 
@@ -261,12 +339,19 @@ static __always_inline bool open_uring_overflow(struct bpf_raw_tracepoint_args *
 	if (!v)
 		return false;
 	req = (struct io_kiocb *)*v;
-	/* The request being completed: still this open, same user_data. */
+	/*
+	 * Another completion may carry the same user_data (a NOP, a message
+	 * from another ring): this is the open's only if the open has run
+	 * (its cleanup done) and this result is the one it set.  Any other
+	 * completion with this result reports the same file.
+	 */
 	if (!open_uring_is_open(req) ||
 	    BPF_CORE_READ(req, cqe.user_data) != k.user_data ||
-	    (__u64)BPF_CORE_READ(req, ctx) != k.ring)
+	    (__u64)BPF_CORE_READ(req, ctx) != k.ring ||
+	    (BPF_CORE_READ(req, flags) & OPEN_URING_REQ_F_NEED_CLEANUP) ||
+	    BPF_CORE_READ(req, cqe.res) != (__s32)ctx->args[2])
 		return false;
-	open_uring_done_fill((void *)ctx->args[0], req, (__s32)ctx->args[2], d);
+	open_uring_done_fill((void *)ctx->args[0], req, d);
 	return true;
 }
 
@@ -274,7 +359,7 @@ static __always_inline void open_uring_forget(struct open_uring_done *d)
 {
 	__u64 key = (__u64)d->req;
 
-	open_uring_index(d->req, -1);
+	open_uring_index(d->req, true);
 	bpf_map_delete_elem(&open_uring_pending, &key);
 }
 

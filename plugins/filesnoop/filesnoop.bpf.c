@@ -139,13 +139,28 @@ int exit_open_raw(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct syscall_event ev = syscall_exit_of_raw(ctx);
 
-	return on_sys_exit(ev.nr, ev.compat, ev.ret);
+	if (open_route_of(ev.nr, false) < 0 && open_route_of(ev.nr, true) < 0)
+		return 0;
+	return on_sys_exit(ev.nr, syscall_in_compat(), ev.ret);
 }
 
+/*
+ * An open that will post no completion if it succeeds is reported here,
+ * its result unknown (bpf/open_uring.bpf.h).
+ */
 SEC("raw_tp/io_uring_submit_req")
 int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 {
-	open_uring_submit((struct io_kiocb *)ctx->args[0]);
+	struct io_kiocb *req = (struct io_kiocb *)ctx->args[0];
+	struct open_uring_pending *p = open_uring_submit(req);
+	struct open_uring_done d;
+
+	if (!p)
+		return 0;
+	open_uring_skip_fill(req, p, &d);
+	if (opener_wanted(&d.who, d.ret) &&
+	    file_path_open_file(NULL, d.ret, &d.o))
+		report(&d.who, &d.o, d.fd, false, false);
 	return 0;
 }
 

@@ -45,9 +45,14 @@ struct setname_args {
 	__u8 compat;
 };
 
+/*
+ * Per thread, from enter to exit.  LRU: threads parked inside the call
+ * (a FUSE-backed name buffer) push out the oldest, never fill the map; an
+ * exit that finds nothing is still reported (setname_exit()).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
 	__type(key, __u32);
 	__type(value, struct setname_args);
 } setname_pending SEC(".maps");
@@ -60,8 +65,8 @@ struct enter_args {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
 	__type(key, __u32);
 	__type(value, struct enter_args);
 } enter_pending SEC(".maps");
@@ -166,10 +171,22 @@ static __always_inline int open_exit(int route, bool compat, long ret)
 	return report_open(&who, &o, compat);
 }
 
+/*
+ * An open that will post no completion if it succeeds is reported here,
+ * its result unknown (bpf/open_uring.bpf.h).
+ */
 SEC("raw_tp/io_uring_submit_req")
 int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 {
-	open_uring_submit((struct io_kiocb *)ctx->args[0]);
+	struct io_kiocb *req = (struct io_kiocb *)ctx->args[0];
+	struct open_uring_pending *p = open_uring_submit(req);
+	struct open_uring_done d;
+
+	if (!p)
+		return 0;
+	open_uring_skip_fill(req, p, &d);
+	if (opener_wanted() && file_path_open_file(NULL, d.ret, &d.o))
+		report_open(&d.who, &d.o, false);
 	return 0;
 }
 
@@ -273,10 +290,13 @@ static __always_inline int setname_exit(__u8 syscall, bool compat, long ret)
 				 sizeof(e->new_name));
 	} else {
 		/*
-		 * No enter (seccomp refused the call before it): nothing
-		 * changed, so the name now is the name before.
+		 * No enter (seccomp refused the call before it): a failed
+		 * call changed nothing, so the name now is the name before;
+		 * after a success the name before is not known.
 		 */
-		read_uts_name(uts, syscall, e->old_name);
+		__builtin_memset(e->old_name, 0, sizeof(e->old_name));
+		if (ret != 0)
+			read_uts_name(uts, syscall, e->old_name);
 		regs = syscall_user_regs();
 		read_asked_name(e->new_name,
 				(const char *)syscall_arg(regs, 0, compat),
@@ -361,28 +381,46 @@ cleanup:
 
 /* ---- the syscalls, one program for each side and each way in ----------- */
 
+/* The native number of the UTS syscall nr of the ABI, or -1 for none. */
+static __always_inline long uts_nr(long nr, bool compat)
+{
+#if SYSCALL_HAS_COMPAT
+	if (compat) {
+		switch (nr) {
+		case SYSCALL32_SETHOSTNAME: return nr_sethostname;
+		case SYSCALL32_SETDOMAINNAME: return nr_setdomainname;
+		case SYSCALL32_UNSHARE: return nr_unshare;
+		case SYSCALL32_SETNS: return nr_setns;
+		default: return -1;
+		}
+	}
+#endif
+	if (nr == nr_sethostname || nr == nr_setdomainname ||
+	    nr == nr_unshare || nr == nr_setns)
+		return nr;
+	return -1;
+}
+
+/* Does syscall nr name something here, in one ABI or the other? */
+static __always_inline bool wanted_nr(long nr, bool opens)
+{
+	return uts_nr(nr, false) >= 0 || uts_nr(nr, true) >= 0 ||
+	       (opens && (open_route_of(nr, false) >= 0 ||
+			  open_route_of(nr, true) >= 0));
+}
+
 static __always_inline int on_sys_enter(long nr, bool compat)
 {
 	struct syscall_regs *regs;
 	__u64 arg;
 
-#if SYSCALL_HAS_COMPAT
-	if (compat) {
-		switch (nr) {
-		case SYSCALL32_SETHOSTNAME: nr = nr_sethostname; break;
-		case SYSCALL32_SETDOMAINNAME: nr = nr_setdomainname; break;
-		case SYSCALL32_UNSHARE: nr = nr_unshare; break;
-		case SYSCALL32_SETNS: nr = nr_setns; break;
-		default: return 0;
-		}
-	}
-#endif
+	nr = uts_nr(nr, compat);
+	if (nr < 0)
+		return 0;
 	if (nr == nr_sethostname)
 		return setname_enter(UTSNAME_SYS_SETHOSTNAME, compat);
 	if (nr == nr_setdomainname)
 		return setname_enter(UTSNAME_SYS_SETDOMAINNAME, compat);
-	if (nr != nr_unshare && nr != nr_setns)
-		return 0;
 	regs = syscall_user_regs();
 	if (nr == nr_unshare) {
 		if (!(syscall_arg(regs, 0, compat) & CLONE_NEWUTS))
@@ -402,24 +440,14 @@ static __always_inline int on_sys_exit(long nr, bool compat, long ret)
 
 	if (route >= 0)
 		return open_exit(route, compat, ret);
-#if SYSCALL_HAS_COMPAT
-	if (compat) {
-		switch (nr) {
-		case SYSCALL32_SETHOSTNAME: nr = nr_sethostname; break;
-		case SYSCALL32_SETDOMAINNAME: nr = nr_setdomainname; break;
-		case SYSCALL32_UNSHARE: nr = nr_unshare; break;
-		case SYSCALL32_SETNS: nr = nr_setns; break;
-		default: return 0;
-		}
-	}
-#endif
+	nr = uts_nr(nr, compat);
+	if (nr < 0)
+		return 0;
 	if (nr == nr_sethostname)
 		return setname_exit(UTSNAME_SYS_SETHOSTNAME, compat, ret);
 	if (nr == nr_setdomainname)
 		return setname_exit(UTSNAME_SYS_SETDOMAINNAME, compat, ret);
-	if (nr == nr_unshare || nr == nr_setns)
-		return switch_exit(ret);
-	return 0;
+	return switch_exit(ret);
 }
 
 /* Attached to every syscalls:* enter and exit the plugin needs. */
@@ -441,7 +469,9 @@ int enter_raw(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct syscall_event ev = syscall_enter_of_raw(ctx);
 
-	return on_sys_enter(ev.nr, ev.compat);
+	if (!wanted_nr(ev.nr, false))
+		return 0;
+	return on_sys_enter(ev.nr, syscall_in_compat());
 }
 
 SEC("raw_tp/sys_exit")
@@ -449,7 +479,9 @@ int exit_raw(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct syscall_event ev = syscall_exit_of_raw(ctx);
 
-	return on_sys_exit(ev.nr, ev.compat, ev.ret);
+	if (!wanted_nr(ev.nr, true))
+		return 0;
+	return on_sys_exit(ev.nr, syscall_in_compat(), ev.ret);
 }
 
 /*

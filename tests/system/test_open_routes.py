@@ -36,6 +36,7 @@ NATIVE = {
     "uring_fixed": ("io_uring_openat", True),
     "uring_sqpoll": ("io_uring_openat", False),
     "uring_overflow": ("io_uring_openat", False),
+    "uring_overflow_dup": ("io_uring_openat", False),
 }
 INT80 = {
     "int80_open": "open", "int80_openat": "openat", "int80_creat": "creat",
@@ -151,6 +152,23 @@ class OpenRoutesTest(unittest.TestCase):
                                       self.target)
             self.assertEqual(host.stop(), 0, host.stderr())
             self.assertEqual(host.records(pid=child["pid"]), [])
+
+    def test_io_uring_open_without_completion(self):
+        # IOSQE_CQE_SKIP_SUCCESS: a success posts nothing, so the open is
+        # reported at its submit, its result unknown, past every filter.
+        with Bpfhost("-p", "filesnoop", "-F", "json",
+                     "-o", "filesnoop.path=/nothing/at/all") as host:
+            child, _ = self.run_route(OPEN_ROUTES, "uring_skip",
+                                      self.target)
+            self.assertEqual(host.stop(), 0, host.stderr())
+            recs = host.records(pid=child["pid"])
+        self.assertGreaterEqual(child["ret"], 3)
+        self.assertEqual(len(recs), 1, recs)
+        rec = recs[0]
+        self.assertEqual((rec["syscall"], rec["fd"], rec["error"]),
+                         ("io_uring_openat", -1, "EINPROGRESS"))
+        self.assertEqual((rec["path"], rec["path_arg"]),
+                         (self.target, self.target))
 
     def test_int80_from_64_bit_process(self):
         with self.start("filesnoop") as host:

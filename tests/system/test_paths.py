@@ -276,6 +276,31 @@ class PathsTest(unittest.TestCase):
             wrap=("unshare", "-m", "--propagation", "private"))
         self.assert_target(recs, target, target)
 
+
+    def test_other_namespace_through_proc_root_is_reported(self):
+        # A container with the host's pids reads /proc/1/root/etc/shadow:
+        # the file lies in another mount namespace, its path cannot be
+        # written in the opener's, so no filter decides on it: reported.
+        mnt = os.path.join(self.dir, "mnt")
+        os.mkdir(mnt)
+        holder = subprocess.Popen(
+            ["unshare", "-m", "--propagation", "private", "sh", "-c",
+             "mount -t tmpfs none %s && echo x > %s/secret && echo ready "
+             "&& exec sleep 60" % (mnt, mnt)], stdout=subprocess.PIPE)
+        try:
+            self.assertEqual(holder.stdout.readline(), b"ready\n")
+            secret = "%s/secret" % mnt
+            via = "/proc/%d/root%s" % (holder.pid, secret)
+            recs = self.run_child(self.exact(secret), "",
+                                  "try_open(%r)\n" % via)
+        finally:
+            holder.kill()
+            holder.wait()
+            holder.stdout.close()
+        self.assertEqual(len(recs), 1, recs)
+        self.assertEqual(recs[0]["path"], secret.lstrip("/"))
+        self.assertEqual(recs[0]["path_arg"], via)
+
     # ---- bounds --------------------------------------------------------
 
     def test_path_arg_bound_is_exact(self):
