@@ -200,6 +200,7 @@ struct file_path_walk {
 	__u32 n_root;		/* of those, below the task's root */
 	__u32 cut;		/* walk stopped at a bound, not at the root */
 	__u32 detached;		/* ended outside the namespace's tree */
+	__u32 pseudo;		/* on a kernel-internal mount (pipe, memfd) */
 	__u32 root_seen;
 	/* file_path_build()'s */
 	__u32 size;		/* of the buffer, at most FILE_PATH_LEN */
@@ -366,6 +367,14 @@ static __always_inline struct vfsmount *file_path_vfsmount(struct mount *m)
 	return (void *)m + bpf_core_field_offset(struct mount, mnt);
 }
 
+/* include/linux/mount.h: a kernel-internal mount (pipefs, nsfs, shmem's) */
+#define FILE_PATH_MNT_INTERNAL 0x4000
+
+static __always_inline bool file_path_internal(struct mount *m)
+{
+	return BPF_CORE_READ(m, mnt.mnt_flags) & FILE_PATH_MNT_INTERNAL;
+}
+
 /* One step up: a name, or a mount crossing.  Returns 1 to stop. */
 static long file_path_walk_step(__u32 i, void *ctx)
 {
@@ -389,6 +398,7 @@ static long file_path_walk_step(__u32 i, void *ctx)
 		if (!up || up == mnt) {
 			w->cut = 0;
 			w->detached = mnt != w->ns_root;
+			w->pseudo = file_path_internal(mnt);
 			return 1;
 		}
 		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
@@ -409,6 +419,7 @@ static long file_path_walk_step(__u32 i, void *ctx)
 	if (!parent || parent == dentry) {
 		w->cut = 0;
 		w->detached = 1;
+		w->pseudo = file_path_internal(mnt);
 		return 1;
 	}
 	w->dentry = parent;
@@ -440,6 +451,7 @@ __noinline int file_path_collect(__u64 dentry, __u64 vfsmnt)
 	w->root_seen = 0;
 	w->cut = 1;
 	w->detached = 0;
+	w->pseudo = 0;
 	bpf_loop(FILE_PATH_MAX_DEPTH + FILE_PATH_MAX_MOUNTS,
 		 file_path_walk_step, &c, 0);
 	/* Outside the task's root (a magic link escaped it): namespace view. */
@@ -754,10 +766,11 @@ __noinline int file_path_resolve(struct bpfhost_file_paths *p,
 	file_path_collect(dentry, mnt);
 	/*
 	 * A walk that ends outside the task's mount namespace (a file reached
-	 * through /proc/PID/root, a cloned mount tree, a disconnected dentry,
-	 * a pseudo file) gives a path no filter can be matched against.
+	 * through /proc/PID/root, a cloned or lazily unmounted tree, a
+	 * disconnected dentry) gives a path no filter can be matched against;
+	 * a pseudo file (pipe, memfd, namespace file) has no path to match.
 	 */
-	if (w->detached)
+	if (w->detached && !w->pseudo)
 		undecided = true;
 	/* A failed name keeps its room: the directory is cut first. */
 	size = FILE_PATH_LEN;

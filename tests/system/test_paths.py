@@ -301,6 +301,20 @@ class PathsTest(unittest.TestCase):
         self.assertEqual(recs[0]["path"], secret.lstrip("/"))
         self.assertEqual(recs[0]["path_arg"], via)
 
+    def test_lazily_unmounted_tree_is_reported(self):
+        # Any user can do this in a user namespace: a dirfd into a bind
+        # mount, the mount detached (umount -l), then an open through it.
+        target = os.path.join(self.sub, "target")
+        os.mkdir(os.path.join(self.dir, "b"))
+        recs = self.run_child(
+            self.exact(target),
+            "mount('--bind', 'sub', 'b')\nd = os.open('b', os.O_RDONLY)\n"
+            "subprocess.run(['umount', '-l', 'b'], check=True)\n",
+            "try_open('target', d)\n",
+            wrap=("unshare", "-m", "--propagation", "private"))
+        self.assertEqual([(r["path"], r["path_arg"]) for r in recs],
+                         [("target", "target")])
+
     # ---- bounds --------------------------------------------------------
 
     def test_path_arg_bound_is_exact(self):
