@@ -57,7 +57,7 @@ static const struct bpfhost_option options[] = {
 	  .help = "ingress: XDP; egress: tc; both" },
 	{ .name = "xdp_mode", .type = BPFHOST_OPT_ENUM, .def = "auto",
 	  .choices = "auto|native|generic",
-	  .help = "XDP in the driver (native), in the stack (generic), or the kernel's pick" },
+	  .help = "XDP in the driver (native), in the stack (generic), or native where it attaches, else generic (auto)" },
 	{ .name = "tc_attach", .type = BPFHOST_OPT_ENUM, .def = "auto",
 	  .choices = "auto|link|qdisc",
 	  .help = "egress through a tcx link (Linux 6.6+), a clsact qdisc filter, or a link where possible" },
