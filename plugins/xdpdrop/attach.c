@@ -84,7 +84,7 @@ int xdpdrop_tc_filter_prog(int ifindex, uint32_t *prog_id)
 	return 1;
 }
 
-int xdpdrop_tc_filter_remove(int ifindex)
+int xdpdrop_tc_filter_remove(int ifindex, uint32_t prog_id)
 {
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XDPDROP_TC_HANDLE,
 		    .priority = XDPDROP_TC_PRIORITY);
@@ -92,8 +92,8 @@ int xdpdrop_tc_filter_remove(int ifindex)
 	uint32_t id;
 	int err = xdpdrop_tc_filter_prog(ifindex, &id);
 
-	if (err <= 0)
-		return err;
+	if (err <= 0 || id != prog_id)
+		return err < 0 ? err : 0;
 	egress_hook(&hook, ifindex);
 	err = bpf_tc_detach(&hook, &opts);
 	return err ? err : 1;

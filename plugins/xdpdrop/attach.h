@@ -42,9 +42,9 @@ int xdpdrop_tc_filter_add(int prog_fd, int ifindex);
  * or -errno. */
 int xdpdrop_tc_filter_prog(int ifindex, uint32_t *prog_id);
 
-/* Remove the clsact egress filter at our handle and priority.  Returns 1 if
- * there was one, 0 if not, or -errno. */
-int xdpdrop_tc_filter_remove(int ifindex);
+/* Remove the clsact egress filter at our handle and priority if it runs
+ * program prog_id.  Returns 1 if it did, 0 if no such filter, or -errno. */
+int xdpdrop_tc_filter_remove(int ifindex, uint32_t prog_id);
 
 /* The XDP program on ifindex in any mode: its id, or 0. */
 uint32_t xdpdrop_xdp_prog(int ifindex);

@@ -516,13 +516,13 @@ static int check_filter(struct xdpdrop *xd, struct iface *ifc,
 			bpf_program__fd(xd->skel->progs.xdpdrop_egress)) : 0;
 	if (ours != 1) {
 		LOG(xd, BPFHOST_LOG_ERROR,
-		    "%s carries an xdpdrop egress filter that no running bpfhost holds and that %s: remove it with 'tc filter del dev %s egress pref %u handle 0x%x bpf'",
-		    ifc->name, xd->egress ? "another build of xdpdrop left" :
-		    "an ingress-only start cannot tell for its own",
+		    "%s carries an xdpdrop egress filter left by a killed bpfhost, %s: remove it with 'tc filter del dev %s egress pref %u handle 0x%x bpf'",
+		    ifc->name, xd->egress ? "of another xdpdrop build" :
+		    "which an ingress-only start cannot tell for its own",
 		    ifc->name, XDPDROP_TC_PRIORITY, XDPDROP_TC_HANDLE);
 		return -EBUSY;
 	}
-	err = xdpdrop_tc_filter_remove(ifc->ifindex);
+	err = xdpdrop_tc_filter_remove(ifc->ifindex, prog_id);
 	if (err < 0) {
 		LOG(xd, BPFHOST_LOG_ERROR,
 		    "cannot remove a stale xdpdrop egress filter from %s: %s",
@@ -631,9 +631,21 @@ static int xdpdrop_tick(void *state)
 	return 0;
 }
 
+/* The kernel's id of a loaded program, or 0. */
+static uint32_t loaded_prog_id(const struct bpf_program *prog)
+{
+	struct bpf_prog_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) ?
+		       0 : info.id;
+}
+
 static void xdpdrop_detach(void *state)
 {
 	struct xdpdrop *xd = state;
+	uint32_t egress_id = xd->egress ?
+		loaded_prog_id(xd->skel->progs.xdpdrop_egress) : 0;
 
 	for (unsigned int i = 0; i < xd->nifaces; i++) {
 		struct iface *ifc = &xd->ifaces[i];
@@ -642,8 +654,9 @@ static void xdpdrop_detach(void *state)
 			close(ifc->xdp_link);
 		if (ifc->tcx_link >= 0)
 			close(ifc->tcx_link);
+		/* Ours only: another may have replaced it meanwhile. */
 		if (ifc->tc_filter)
-			xdpdrop_tc_filter_remove(ifc->ifindex);
+			xdpdrop_tc_filter_remove(ifc->ifindex, egress_id);
 		ifc->xdp_link = ifc->tcx_link = -1;
 		ifc->tc_filter = false;
 	}
