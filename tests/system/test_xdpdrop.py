@@ -332,6 +332,15 @@ class XdpdropTest(unittest.TestCase):
         h.kill()
         # What tcx links avoid: a filter outliving its process ...
         self.assertIn("xdpdrop_egress", sh(*tc_show))
+        # ... which a start without the egress program cannot tell for
+        # its own, so it leaves it and says how to remove it ...
+        rc, line = self.refused(n.ns_b, "interface=" + n.if_b,
+                                "rule=drop tcp dport 8080")
+        self.assertEqual(rc, 1, line)
+        self.assertIn("which an ingress-only start cannot tell for its own: "
+                      "remove it with 'tc filter del dev %s egress pref 216 "
+                      "handle 0xd809 bpf'" % n.if_b, line)
+        self.assertIn("xdpdrop_egress", sh(*tc_show))
         h2 = self.host(n.ns_b, "interface=" + n.if_b, "direction=egress",
                        "rule=drop tcp dport 8080")
         # ... which the next start removes, and says so.
