@@ -341,9 +341,10 @@ class XdpdropTest(unittest.TestCase):
                       "remove it with 'tc filter del dev %s egress pref 216 "
                       "handle 0xd809 bpf'" % n.if_b, line)
         self.assertIn("xdpdrop_egress", sh(*tc_show))
+        # ... which the next start with the same program (whatever its
+        # rules: they live in maps) removes, and says so.
         h2 = self.host(n.ns_b, "interface=" + n.if_b, "direction=egress",
-                       "rule=drop tcp dport 8080")
-        # ... which the next start removes, and says so.
+                       "rule=drop udp dport 53 src 10.0.0.0/8")
         self.assertIn("removed a stale xdpdrop egress filter from " +
                       n.if_b, h2.stderr())
         self.assertNotIn("xdpdrop_egress", sh(*tc_show))
