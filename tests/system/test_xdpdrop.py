@@ -850,12 +850,13 @@ class EvasionTest(unittest.TestCase):
         self.net = VethPair()
         self.addCleanup(self.net.close)
         n = self.net
-        self.mac_a = bytes.fromhex(VethPair.mac(n.ns_a, n.if_a).replace(":", ""))
-        self.mac_b = bytes.fromhex(VethPair.mac(n.ns_b, n.if_b).replace(":", ""))
+        mac_a = VethPair.mac(n.ns_a, n.if_a)
+        self.mac_a = bytes.fromhex(mac_a.replace(":", ""))
+        self.mac_b = bytes.fromhex(
+            VethPair.mac(n.ns_b, n.if_b).replace(":", ""))
         for spoof in (SPOOF4, SPOOF6):
             sh("ip", "-n", n.ns_b, "neigh", "replace", spoof, "lladdr",
-               VethPair.mac(n.ns_a, n.if_a), "dev", n.if_b, "nud",
-               "permanent")
+               mac_a, "dev", n.if_b, "nud", "permanent")
         with in_netns(n.ns_b):
             self.listener = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
         self.addCleanup(self.listener.close)
