@@ -65,7 +65,7 @@ int xdpdrop_tc_filter_add(int prog_fd, int ifindex)
 	return bpf_tc_attach(&hook, &opts);
 }
 
-int xdpdrop_tc_filter_remove(int ifindex)
+int xdpdrop_tc_filter_prog(int ifindex, uint32_t *prog_id)
 {
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XDPDROP_TC_HANDLE,
 		    .priority = XDPDROP_TC_PRIORITY);
@@ -74,12 +74,49 @@ int xdpdrop_tc_filter_remove(int ifindex)
 
 	egress_hook(&hook, ifindex);
 	err = bpf_tc_query(&hook, &opts);
-	/* No clsact qdisc at all reads as EINVAL. */
+	/* No clsact qdisc at all, or a filter of another kind at our
+	 * priority, reads as EINVAL. */
 	if (err == -ENOENT || err == -EINVAL)
 		return 0;
 	if (err)
 		return err;
-	opts.prog_fd = opts.prog_id = opts.flags = 0;
+	*prog_id = opts.prog_id;
+	return 1;
+}
+
+int xdpdrop_tc_filter_remove(int ifindex, uint32_t prog_id)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XDPDROP_TC_HANDLE,
+		    .priority = XDPDROP_TC_PRIORITY);
+	struct bpf_tc_hook hook;
+	uint32_t id;
+	int err = xdpdrop_tc_filter_prog(ifindex, &id);
+
+	if (err <= 0 || id != prog_id)
+		return err < 0 ? err : 0;
+	egress_hook(&hook, ifindex);
 	err = bpf_tc_detach(&hook, &opts);
 	return err ? err : 1;
+}
+
+uint32_t xdpdrop_xdp_prog(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return 0;
+	return q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id :
+			   q.skb_prog_id ? q.skb_prog_id : q.hw_prog_id;
+}
+
+int xdpdrop_tcx_egress_progs(int ifindex, uint32_t *ids, uint32_t *n)
+{
+	/* libbpf 1.1 has no tcx query: target_fd carries the ifindex. */
+	LIBBPF_OPTS(bpf_prog_query_opts, q, .prog_ids = ids, .prog_cnt = *n);
+	int err = bpf_prog_query_opts(ifindex,
+				      (enum bpf_attach_type)XDPDROP_TCX_EGRESS,
+				      &q);
+
+	*n = err ? 0 : q.prog_cnt;
+	return err ? -errno : 0;
 }

@@ -23,7 +23,8 @@
 #define XDPDROP_TC_HANDLE 0xd809
 #define XDPDROP_TC_PRIORITY 0xd8
 
-/* XDP link with XDP_FLAGS_{SKB,DRV}_MODE or 0 (the kernel's choice).
+/* XDP link with XDP_FLAGS_{SKB,DRV}_MODE or 0 (the kernel's choice: native
+ * when the driver has it).
  * Returns the link fd or -errno. */
 int xdpdrop_link_xdp(int prog_fd, int ifindex, uint32_t xdp_flags);
 
@@ -36,8 +37,20 @@ int xdpdrop_link_tcx_egress(int prog_fd, int ifindex);
 /* clsact egress filter (fallback).  Returns 0 or -errno. */
 int xdpdrop_tc_filter_add(int prog_fd, int ifindex);
 
-/* Remove our clsact egress filter.  Returns 1 if there was one, 0 if not,
+/* The BPF program of the clsact egress filter at our handle and priority,
+ * whoever put it there.  Returns 1 with *prog_id set, 0 if there is none,
  * or -errno. */
-int xdpdrop_tc_filter_remove(int ifindex);
+int xdpdrop_tc_filter_prog(int ifindex, uint32_t *prog_id);
+
+/* Remove the clsact egress filter at our handle and priority if it runs
+ * program prog_id.  Returns 1 if it did, 0 if no such filter, or -errno. */
+int xdpdrop_tc_filter_remove(int ifindex, uint32_t prog_id);
+
+/* The XDP program on ifindex in any mode: its id, or 0. */
+uint32_t xdpdrop_xdp_prog(int ifindex);
+
+/* The programs of ifindex's tcx egress hook: up to *n ids into ids, the
+ * count in *n.  Returns 0 or -errno (-EINVAL: no tcx). */
+int xdpdrop_tcx_egress_progs(int ifindex, uint32_t *ids, uint32_t *n);
 
 #endif /* XDPDROP_ATTACH_H */

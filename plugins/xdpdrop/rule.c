@@ -3,10 +3,13 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "rule.h"
 
@@ -129,19 +132,58 @@ static int add_prefix(struct xdpdrop_prefixes *l, const char *word,
 	return 0;
 }
 
+static const char *file_kind(mode_t mode)
+{
+	return S_ISDIR(mode) ? "a directory" :
+	       S_ISCHR(mode) ? "a character device" :
+	       S_ISBLK(mode) ? "a block device" :
+	       S_ISFIFO(mode) ? "a FIFO" :
+	       S_ISSOCK(mode) ? "a socket" : "not a regular file";
+}
+
+/*
+ * A regular file, opened without blocking: a FIFO would otherwise hang the
+ * start until a writer came.  Returns the stream, or NULL with why filled in.
+ */
+static FILE *open_prefix_file(const char *path, char *why, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0) {
+		fail(why, len, "cannot open prefix file '%s': %s", path,
+		     strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		fail(why, len, "prefix file '%s' is %s: give a regular file, one CIDR per line",
+		     path, fstat(fd, &st) ? strerror(errno) :
+					    file_kind(st.st_mode));
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		fail(why, len, "cannot read prefix file '%s': %s", path,
+		     strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 /* One CIDR per line; blank lines and # comments are skipped. */
 static int add_prefix_file(struct xdpdrop_prefixes *l, const char *path,
 			   char *why, size_t len)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = open_prefix_file(path, why, len);
 	char *line = NULL, *word, *save;
-	size_t cap = 0;
+	size_t cap = 0, before = l->n;
 	unsigned int lineno = 0;
 	int err = 0;
 
 	if (!f)
-		return fail(why, len, "cannot read prefix file %s: %s", path,
-			    strerror(errno));
+		return -EINVAL;
 	while (!err && getline(&line, &cap, f) >= 0) {
 		lineno++;
 		line[strcspn(line, "#")] = '\0';
@@ -158,22 +200,32 @@ static int add_prefix_file(struct xdpdrop_prefixes *l, const char *path,
 			fail(why, len, "%s:%u: %s", path, lineno, inner);
 		}
 	}
+	if (!err && ferror(f))
+		err = fail(why, len, "cannot read prefix file '%s' whole: %s",
+			   path, strerror(errno));
+	else if (!err && l->n == before)
+		err = fail(why, len, "prefix file '%s' holds no prefix; an empty list would match every address",
+			   path);
 	free(line);
 	fclose(f);
 	return err;
 }
 
+/* Items are never empty: "src ," must not read as "any address". */
 static int add_prefix_list(struct xdpdrop_prefixes *l, char *list,
 			   char *why, size_t len)
 {
-	char *save, *word;
+	char *rest = list, *word;
 	int err = 0;
 
 	if (list[0] == '@')
-		return add_prefix_file(l, list + 1, why, len);
-	for (word = strtok_r(list, ",", &save); word && !err;
-	     word = strtok_r(NULL, ",", &save))
+		return list[1] ? add_prefix_file(l, list + 1, why, len) :
+				 fail(why, len, "'@' needs a file name: @FILE");
+	while (!err && (word = strsep(&rest, ","))) {
+		if (!*word)
+			return fail(why, len, "an empty item in the prefix list; an empty list would match every address");
 		err = add_prefix(l, word, why, len);
+	}
 	return err;
 }
 

@@ -3,11 +3,14 @@
  * xdpdrop, kernel side: drop (or, in monitor mode, count) packets that match
  * a rule, at XDP on ingress and at tc on egress.
  *
- * Parsing is bounds-checked header by header; a packet that ends early, or
- * that is not IPv4/IPv6 over Ethernet (with up to two VLAN tags), matches no
- * rule and passes.  Later IPv4/IPv6 fragments carry no ports: they are class
- * "other" and only match rules that name no protocol.  IPv6 extension headers
- * are walked up to XDPDROP_MAX_EXT deep; past that the packet is "other" too.
+ * Parsing fails closed.  Each header read narrows the rules a frame can
+ * match; a frame the parser cannot read to the end (cut short, malformed,
+ * or deeper than it walks) matches every rule that what it did read leaves
+ * open.  Ports count as read once the first 4 bytes of TCP/UDP are there,
+ * and a first fragment too short for them matches the port rules of its
+ * protocol (RFC 1858).  Later IPv4/IPv6 fragments carry no ports: they are
+ * class "other" and only match rules that name no protocol.  Frames that
+ * are not IP over Ethernet match no rule: every rule names IPv4 or IPv6.
  *
  * Only UAPI headers: the packet headers are fixed ABI, so the object needs
  * no CO-RE relocation and libbpf never reads the kernel's BTF to load it.
@@ -26,13 +29,18 @@
 #include <bpfhost/bpf_event.h>
 #include "xdpdrop.h"
 
-#define MAX_VLAN_TAGS 2
-#define XDPDROP_MAX_EXT 6
+/* Linux strips any number of VID 0 tags; deeper stacks match every rule. */
+#define MAX_VLAN_TAGS 8
 #define IP_OFFSET_MASK 0x1fff
 #define IP6_OFFSET_MASK 0xfff8
-/* Enough linear bytes for the headers we read, on skbs that are paged. */
+/* Extension headers are walked up to this offset, near the 64K an IPv6
+ * payload length allows and below the verifier's bound on packet offsets;
+ * a chain reaching further matches as a cut one.  Each header is at least
+ * 8 bytes long, so the walk takes at most MAX_EXT_OFF / 8 steps. */
+#define MAX_EXT_OFF 0xff00
+/* Linear bytes for the headers of common frames, on skbs that are paged;
+ * a frame whose headers lie further is pulled whole. */
 #define TC_PULL_LEN 256
-
 /* Set by the user side before load (see xdpdrop.h for the masks). */
 const volatile bool monitor = false;
 const volatile __u32 sample_rate = 0;
@@ -95,6 +103,15 @@ struct {
 BPFHOST_RINGBUF(events, 256 * 1024);
 BPFHOST_LOST_COUNTER(lost);
 
+/* How far parsing got: each level has read the fields of those before. */
+enum known {
+	KNOWN_NOTHING,		/* VLAN tags deeper than we walk, or cut */
+	KNOWN_FAMILY,		/* IP header cut short or malformed */
+	KNOWN_ADDRS,		/* the L4 protocol lies past what we reach */
+	KNOWN_PROTO,		/* TCP or UDP without the 4 bytes of ports */
+	KNOWN_ALL,
+};
+
 struct pkt {
 	__u8 saddr[16] __attribute__((aligned(8)));	/* IPv4: bytes 0-3 */
 	__u8 daddr[16];
@@ -105,6 +122,7 @@ struct pkt {
 	__u8 family;		/* enum xdpdrop_family */
 	__u8 l4;		/* enum xdpdrop_l4 */
 	__u8 proto;
+	__u8 known;		/* enum known */
 };
 
 /* struct ethhdr is packed, which makes clang read h_proto byte by byte. */
@@ -125,26 +143,48 @@ struct ip6_ext {
 	__be16 frag_off;	/* fragment header only */
 };
 
-/* 0 with *l4 at the L4 header (NULL for a later fragment), or -1. */
-static __always_inline int parse_ip4(void *cur, void *end, struct pkt *p,
-				     void **l4)
+/* The L4 header at l4 (NULL for a later fragment): its class and ports. */
+static __always_inline void parse_l4(void *l4, void *end, struct pkt *p)
+{
+	/* The ports lead both headers. */
+	struct udphdr *uh = l4;
+
+	p->known = KNOWN_ALL;
+	if (!l4) {
+		p->l4 = XDPDROP_L4_OTHER;
+	} else if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) {
+		p->l4 = p->proto == IPPROTO_TCP ? XDPDROP_L4_TCP :
+						  XDPDROP_L4_UDP;
+		if (l4 + 4 > end) {
+			p->known = KNOWN_PROTO;
+			return;
+		}
+		p->sport = bpf_ntohs(uh->source);
+		p->dport = bpf_ntohs(uh->dest);
+	} else if (p->proto == (p->family == XDPDROP_FAM_IP4 ?
+					IPPROTO_ICMP : IPPROTO_ICMPV6)) {
+		p->l4 = XDPDROP_L4_ICMP;
+	} else {
+		p->l4 = XDPDROP_L4_OTHER;
+	}
+}
+
+static __always_inline void parse_ip4(void *cur, void *end, struct pkt *p)
 {
 	struct iphdr *ip = cur;
-	__u32 hlen;
 
-	if ((void *)(ip + 1) > end || ip->version != 4 || ip->ihl < 5)
-		return -1;
-	hlen = ip->ihl * 4;
-	if (cur + hlen > end)
-		return -1;
 	p->family = XDPDROP_FAM_IP4;
+	p->known = KNOWN_FAMILY;
+	if ((void *)(ip + 1) > end || ip->version != 4 || ip->ihl < 5)
+		return;
 	p->proto = ip->protocol;
 	*(__be32 *)p->saddr = ip->saddr;
 	*(__be32 *)p->daddr = ip->daddr;
 	p->src_hi = bpf_ntohl(ip->saddr) >> 16;
 	p->dst_hi = bpf_ntohl(ip->daddr) >> 16;
-	*l4 = ip->frag_off & bpf_htons(IP_OFFSET_MASK) ? NULL : cur + hlen;
-	return 0;
+	parse_l4(ip->frag_off & bpf_htons(IP_OFFSET_MASK) ? NULL :
+							     cur + ip->ihl * 4,
+		 end, p);
 }
 
 static __always_inline bool ip6_ext_hdr(__u8 next)
@@ -154,61 +194,95 @@ static __always_inline bool ip6_ext_hdr(__u8 next)
 	       next == IPPROTO_AH;
 }
 
-/*
- * Extension headers lie at most 14 + 8 + 40 + XDPDROP_MAX_EXT * 2048 bytes
- * in: under this mask, which changes no offset we can reach.  Masking makes
- * every step of the walk end in the same verifier state, whatever the
- * header kind, so the verifier does not explore each sequence of kinds.
- */
-#define EXT_OFF_MASK 0x3fff
+/* One walk of an IPv6 extension chain, shared with its bpf_loop steps. */
+struct ext_walk {
+	void *data, *end;
+	__u32 off;		/* of the header next names, from data */
+	__u8 next;
+	bool cut;		/* a header lies past end or MAX_EXT_OFF */
+	bool later_fragment;
+};
 
-/* As parse_ip4; *l4 is NULL also for a chain too long to walk. */
-static __always_inline int parse_ip6(void *data, void *cur, void *end,
-				     struct pkt *p, void **l4)
+/* One header: 0 to go on, 1 when the walk is over. */
+static long ext_step(__u32 i, void *arg)
+{
+	struct ext_walk *w = arg;
+	struct ip6_ext *ext;
+	__u32 off = w->off;
+
+	if (!ip6_ext_hdr(w->next))
+		return 1;
+	if (off > MAX_EXT_OFF) {
+		w->cut = true;
+		return 1;
+	}
+	ext = w->data + off;
+	if ((void *)(ext + 1) > w->end) {
+		w->cut = true;
+		return 1;
+	}
+	if (w->next == IPPROTO_FRAGMENT) {
+		if (ext->frag_off & bpf_htons(IP6_OFFSET_MASK)) {
+			w->later_fragment = true;
+			w->next = ext->nexthdr;
+			return 1;
+		}
+		off += 8;
+	} else if (w->next == IPPROTO_AH) {
+		off += (ext->len + 2) * 4;
+	} else {
+		off += (ext->len + 1) * 8;
+	}
+	w->off = off;
+	w->next = ext->nexthdr;
+	return 0;
+}
+
+static __always_inline void parse_ip6(void *data, void *cur, void *end,
+				      struct pkt *p)
 {
 	struct ipv6hdr *ip6 = cur;
-	__u8 next;
+	struct ext_walk w;
 
-	if ((void *)(ip6 + 1) > end || ip6->version != 6)
-		return -1;
 	p->family = XDPDROP_FAM_IP6;
+	p->known = KNOWN_FAMILY;
+	if ((void *)(ip6 + 1) > end || ip6->version != 6)
+		return;
 	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
 	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
 	p->src_hi = bpf_ntohs(ip6->saddr.in6_u.u6_addr16[0]);
 	p->dst_hi = bpf_ntohs(ip6->daddr.in6_u.u6_addr16[0]);
-	next = ip6->nexthdr;
+	p->proto = ip6->nexthdr;
 	cur = ip6 + 1;
-	for (int i = 0; i < XDPDROP_MAX_EXT && ip6_ext_hdr(next); i++) {
-		struct ip6_ext *ext = cur;
-
-		if ((void *)(ext + 1) > end)
-			return -1;
-		if (next == IPPROTO_FRAGMENT) {
-			if (ext->frag_off & bpf_htons(IP6_OFFSET_MASK))
-				break;
-			cur += 8;
-		} else if (next == IPPROTO_AH) {
-			cur += (ext->len + 2) * 4;
-		} else {
-			cur += (ext->len + 1) * 8;
-		}
-		cur = data + ((cur - data) & EXT_OFF_MASK);
-		next = ext->nexthdr;
+	if (!ip6_ext_hdr(p->proto)) {
+		parse_l4(cur, end, p);
+		return;
 	}
-	p->proto = next;
-	*l4 = ip6_ext_hdr(next) ? NULL : cur;
-	return 0;
+	/* bpf_loop: the verifier checks one step, whatever the chain. */
+	w = (struct ext_walk){ .data = data, .end = end, .off = cur - data,
+			       .next = p->proto };
+	bpf_loop(MAX_EXT_OFF / 8 + 1, ext_step, &w, 0);
+	p->proto = w.next;
+	p->known = KNOWN_ADDRS;
+	if (w.later_fragment)
+		parse_l4(NULL, end, p);
+	else if (!w.cut && !ip6_ext_hdr(w.next) && w.off <= MAX_EXT_OFF)
+		parse_l4(data + w.off, end, p);
 }
 
-/* 0, or -1 for a packet no rule can match. */
+/* 0 with p->known set, or -1 for a frame no rule can match. */
 static __always_inline int parse(void *data, void *end, struct pkt *p)
 {
 	struct eth *eth = data;
-	void *cur = eth + 1, *l4;
+	void *cur = eth + 1;
 	__be16 proto;
 
 	if (cur > end)
 		return -1;
+	/* Fields a short parse leaves unread are defined all the same: clang
+	 * would otherwise spill undefined registers, which the verifier
+	 * refuses. */
+	__builtin_memset(p, 0, sizeof(*p));
 	proto = eth->proto;
 	for (int i = 0; i < MAX_VLAN_TAGS; i++) {
 		struct vlan_tag *vh = cur;
@@ -217,45 +291,19 @@ static __always_inline int parse(void *data, void *end, struct pkt *p)
 		    proto != bpf_htons(ETH_P_8021AD))
 			break;
 		if ((void *)(vh + 1) > end)
-			return -1;
+			break;
 		proto = vh->proto;
 		cur = vh + 1;
 	}
 	if (proto == bpf_htons(ETH_P_IP)) {
-		if (parse_ip4(cur, end, p, &l4))
-			return -1;
+		parse_ip4(cur, end, p);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
-		if (parse_ip6(data, cur, end, p, &l4))
-			return -1;
+		parse_ip6(data, cur, end, p);
+	} else if (proto == bpf_htons(ETH_P_8021Q) ||
+		   proto == bpf_htons(ETH_P_8021AD)) {
+		p->known = KNOWN_NOTHING;
 	} else {
 		return -1;
-	}
-	p->sport = p->dport = 0;
-	if (!l4) {
-		p->l4 = XDPDROP_L4_OTHER;
-	} else if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) {
-		/* The ports lead both headers; TCP's is longer. */
-		struct udphdr *uh = l4;
-
-		if (p->proto == IPPROTO_TCP) {
-			if (l4 + sizeof(struct tcphdr) > end)
-				return -1;
-			p->l4 = XDPDROP_L4_TCP;
-		} else {
-			if ((void *)(uh + 1) > end)
-				return -1;
-			p->l4 = XDPDROP_L4_UDP;
-		}
-		p->sport = bpf_ntohs(uh->source);
-		p->dport = bpf_ntohs(uh->dest);
-	} else if (p->proto == (p->family == XDPDROP_FAM_IP4 ?
-					IPPROTO_ICMP : IPPROTO_ICMPV6)) {
-		/* Type, code and checksum: the part both ICMPs share. */
-		if (l4 + 4 > end)
-			return -1;
-		p->l4 = XDPDROP_L4_ICMP;
-	} else {
-		p->l4 = XDPDROP_L4_OTHER;
 	}
 	return 0;
 }
@@ -311,23 +359,46 @@ static __always_inline int lowest_bit(__u64 m)
 	return debruijn_bit[((m & -m) * DEBRUIJN64) >> 58];
 }
 
+/* The rules of a family whatever its L4, or of both (family < 0). */
+static __always_inline __u64 family_rules(int family)
+{
+	__u64 m = 0;
+
+	for (int f = 0; f < XDPDROP_NFAMILIES; f++)
+		for (int c = 0; c < XDPDROP_NL4; c++)
+			if (family < 0 || family == f)
+				m |= proto_rules[f][c];
+	return m;
+}
+
 /*
  * The first rule the packet matches, or -1.  The address tables are asked
- * only while a rule that needs them could still come first.
+ * only while a rule that needs them could still come first.  A field the
+ * parser did not reach rules nothing out.
  */
 static __always_inline int match(const struct pkt *p)
 {
 	/* Read once: each read of a const volatile is a load. */
 	__u64 with_sport = rules_with_sport, with_dport = rules_with_dport;
 	__u64 with_src = rules_with_src, with_dst = rules_with_dst;
-	__u64 m = proto_rules[p->family & 1][p->l4 & 3];
+	__u64 m;
 
-	/* Port masks also hold for packets without ports (port 0): rules
-	 * with ports are absent from the masks of those protocols. */
-	if (with_sport)
-		m &= sport_rules[p->sport] | ~with_sport;
-	if (with_dport)
-		m &= dport_rules[p->dport] | ~with_dport;
+	if (p->known == KNOWN_ALL) {
+		m = proto_rules[p->family & 1][p->l4 & 3];
+		/* Port masks also hold for packets without ports (port 0):
+		 * rules with ports are absent from the masks of those
+		 * protocols. */
+		if (with_sport)
+			m &= sport_rules[p->sport] | ~with_sport;
+		if (with_dport)
+			m &= dport_rules[p->dport] | ~with_dport;
+	} else if (p->known == KNOWN_PROTO) {
+		m = proto_rules[p->family & 1][p->l4 & 3];
+	} else {
+		m = family_rules(p->known == KNOWN_NOTHING ? -1 : p->family);
+		if (p->known != KNOWN_ADDRS)
+			return m ? lowest_bit(m) : -1;
+	}
 	if (with_src) {
 		m = up_to_first_sure(m, with_src | with_dst);
 		if (m & with_src)
@@ -387,29 +458,31 @@ static __always_inline void report(const struct pkt *p, int rule, __u32 len,
 	e->dport = p->dport;
 	e->direction = dir;
 	e->action = monitor ? XDPDROP_ACT_MONITOR : XDPDROP_ACT_DROP;
-	e->proto = p->proto;
-	if (p->family == XDPDROP_FAM_IP4) {
-		e->family = 4;
+	/* What the parser did not reach reads as unknown (see xdpdrop.h). */
+	e->proto = p->known >= KNOWN_PROTO ? p->proto : 255;
+	e->family = 0;
+	if (p->known >= KNOWN_FAMILY)
+		e->family = p->family == XDPDROP_FAM_IP4 ? 4 : 6;
+	if (p->known < KNOWN_ADDRS) {
+		__builtin_memset(e->saddr, 0, 16);
+		__builtin_memset(e->daddr, 0, 16);
+	} else if (p->family == XDPDROP_FAM_IP4) {
 		map_ip4(e->saddr, p->saddr);
 		map_ip4(e->daddr, p->daddr);
 	} else {
-		e->family = 6;
 		__builtin_memcpy(e->saddr, p->saddr, 16);
 		__builtin_memcpy(e->daddr, p->daddr, 16);
 	}
 	bpfhost_output(&events, &lost, e, sizeof(*e));
 }
 
-/* The matched rule, counted, or -1. */
-static __always_inline int classify(void *data, void *end, __u32 len,
-				    __u8 dir, struct pkt *p)
+/* The rule the parsed packet matches, counted, or -1. */
+static __always_inline int classify(const struct pkt *p, __u32 len, __u8 dir)
 {
 	struct xdpdrop_counter *c;
 	__u32 key;
 	int rule;
 
-	if (parse(data, end, p))
-		return -1;
 	rule = match(p);
 	if (rule < 0)
 		return -1;
@@ -426,13 +499,16 @@ static __always_inline int classify(void *data, void *end, __u32 len,
 SEC("xdp")
 int xdpdrop_ingress(struct xdp_md *ctx)
 {
+	/* Not frags-aware: the kernel hands this program whole frames. */
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	__u32 len = end - data;
 	struct pkt p;
 	int rule;
 
-	rule = classify(data, end, len, XDPDROP_DIR_INGRESS, &p);
+	if (parse(data, end, &p))
+		return XDP_PASS;
+	rule = classify(&p, len, XDPDROP_DIR_INGRESS);
 	if (rule < 0)
 		return XDP_PASS;
 	/* Read here only: ingress_ifindex costs two loads through rxq. */
@@ -442,24 +518,33 @@ int xdpdrop_ingress(struct xdp_md *ctx)
 	return monitor ? XDP_PASS : XDP_DROP;
 }
 
+static __always_inline int parse_skb(struct __sk_buff *skb, struct pkt *p)
+{
+	/* Read after a pull, which moves the packet; the barrier keeps
+	 * clang from hoisting ctx + offset, which the verifier refuses. */
+	asm volatile("" : "+r"(skb));
+	return parse((void *)(long)skb->data, (void *)(long)skb->data_end, p);
+}
+
 /* Attached as a tcx link (or a clsact filter): UNSPEC lets the next run. */
 SEC("tc")
 int xdpdrop_egress(struct __sk_buff *skb)
 {
 	__u32 len = skb->len;
-	void *data, *end;
 	struct pkt p;
 	int rule;
 
 	if (skb->data_end - skb->data < len &&
 	    skb->data_end - skb->data < TC_PULL_LEN)
 		bpf_skb_pull_data(skb, len < TC_PULL_LEN ? len : TC_PULL_LEN);
-	/* Read after the pull, which moves the packet; the barrier keeps
-	 * clang from hoisting ctx + offset, which the verifier refuses. */
-	asm volatile("" : "+r"(skb));
-	data = (void *)(long)skb->data;
-	end = (void *)(long)skb->data_end;
-	rule = classify(data, end, len, XDPDROP_DIR_EGRESS, &p);
+	if (parse_skb(skb, &p))
+		return TC_ACT_UNSPEC;
+	/* Headers past the linear part are read where they lie; if the
+	 * pull fails, what was read stands and fails closed. */
+	if (p.known != KNOWN_ALL && skb->data_end - skb->data < len &&
+	    !bpf_skb_pull_data(skb, len) && parse_skb(skb, &p))
+		return TC_ACT_UNSPEC;
+	rule = classify(&p, len, XDPDROP_DIR_EGRESS);
 	if (rule < 0)
 		return TC_ACT_UNSPEC;
 	if (sample_rate)

@@ -13,6 +13,7 @@
 #include <bpfhost/plugin.h>
 
 #include "attach.h"
+#include "owner.h"
 #include "rule.h"
 #include "xdpdrop.h"
 #include "xdpdrop.skel.h"
@@ -38,6 +39,7 @@ struct xdpdrop {
 	unsigned int nifaces;
 	bool ingress, egress;
 	uint32_t xdp_flags;
+	bool xdp_auto;		/* native where it attaches, else generic */
 	const char *tc_attach;
 	bool attached;
 	int ncpus;
@@ -55,7 +57,7 @@ static const struct bpfhost_option options[] = {
 	  .help = "ingress: XDP; egress: tc; both" },
 	{ .name = "xdp_mode", .type = BPFHOST_OPT_ENUM, .def = "auto",
 	  .choices = "auto|native|generic",
-	  .help = "XDP in the driver (native), in the stack (generic), or the kernel's pick" },
+	  .help = "XDP in the driver (native), in the stack (generic), or native where it attaches, else generic (auto)" },
 	{ .name = "tc_attach", .type = BPFHOST_OPT_ENUM, .def = "auto",
 	  .choices = "auto|link|qdisc",
 	  .help = "egress through a tcx link (Linux 6.6+), a clsact qdisc filter, or a link where possible" },
@@ -228,6 +230,7 @@ static void read_modes(struct xdpdrop *xd)
 	xd->egress = strcmp(dir, "ingress") != 0;
 	xd->xdp_flags = !strcmp(xdp, "native") ? XDP_FLAGS_DRV_MODE :
 			!strcmp(xdp, "generic") ? XDP_FLAGS_SKB_MODE : 0;
+	xd->xdp_auto = !xd->xdp_flags;
 	xd->tc_attach = xd->host->opt_str(xd->ctx, "tc_attach", 0);
 }
 
@@ -392,28 +395,52 @@ static int xdpdrop_load(void *state)
 	return 0;
 }
 
-static int attach_xdp(struct xdpdrop *xd, struct iface *ifc)
+/* Why native XDP may refuse an interface, from the errors drivers give. */
+static const char *native_hint(int err)
 {
-	int fd = xdpdrop_link_xdp(bpf_program__fd(xd->skel->progs.xdpdrop_ingress),
-				  ifc->ifindex, xd->xdp_flags);
+	if (err == -EOPNOTSUPP)
+		return " (its driver has no native XDP)";
+	if (err == -ERANGE || err == -EINVAL)
+		return " (its MTU, or its veth peer's, may be above what native XDP takes: ip link show)";
+	return "";
+}
 
-	if (fd >= 0) {
-		ifc->xdp_link = fd;
-		LOG(xd, BPFHOST_LOG_INFO, "%s: XDP attached (%s)", ifc->name,
-		    xdpdrop_xdp_mode(ifc->ifindex));
-		return 0;
-	}
-	if (fd == -EEXIST || fd == -EBUSY)
+static void log_xdp_error(struct xdpdrop *xd, struct iface *ifc, int err)
+{
+	if (err == -EEXIST || err == -EBUSY)
 		LOG(xd, BPFHOST_LOG_ERROR,
 		    "%s already has an XDP program (ip link show %s): remove it first",
 		    ifc->name, ifc->name);
-	else if (fd == -EOPNOTSUPP)
+	else if (xd->xdp_flags == XDP_FLAGS_DRV_MODE)
 		LOG(xd, BPFHOST_LOG_ERROR,
-		    "the driver of %s has no native XDP: use xdp_mode = generic or auto",
-		    ifc->name);
+		    "cannot attach native XDP to %s: %s%s; use xdp_mode = auto (falls back to generic) or generic",
+		    ifc->name, strerror(-err), native_hint(err));
 	else
 		LOG(xd, BPFHOST_LOG_ERROR, "cannot attach XDP to %s: %s",
-		    ifc->name, strerror(-fd));
+		    ifc->name, strerror(-err));
+}
+
+static int attach_xdp(struct xdpdrop *xd, struct iface *ifc)
+{
+	int prog_fd = bpf_program__fd(xd->skel->progs.xdpdrop_ingress);
+	int fd = xdpdrop_link_xdp(prog_fd, ifc->ifindex, xd->xdp_flags);
+	int native = fd;
+
+	if (fd < 0 && xd->xdp_auto && fd != -EEXIST && fd != -EBUSY)
+		fd = xdpdrop_link_xdp(prog_fd, ifc->ifindex,
+				      XDP_FLAGS_SKB_MODE);
+	if (fd >= 0) {
+		ifc->xdp_link = fd;
+		if (native < 0)
+			LOG(xd, BPFHOST_LOG_WARN,
+			    "%s: native XDP refused (%s%s): XDP attached in generic mode, which runs later in the stack and costs more per packet",
+			    ifc->name, strerror(-native), native_hint(native));
+		else
+			LOG(xd, BPFHOST_LOG_INFO, "%s: XDP attached (%s)",
+			    ifc->name, xdpdrop_xdp_mode(ifc->ifindex));
+		return 0;
+	}
+	log_xdp_error(xd, ifc, fd);
 	/* Not a config error: keep -EINVAL for bad input (exit 2). */
 	return fd == -EINVAL ? -EOPNOTSUPP : fd;
 }
@@ -441,6 +468,13 @@ static int attach_tc(struct xdpdrop *xd, struct iface *ifc)
 		    ifc->name);
 	}
 	err = xdpdrop_tc_filter_add(prog_fd, ifc->ifindex);
+	if (err == -EEXIST) {
+		/* check_interface() left it: another program's. */
+		LOG(xd, BPFHOST_LOG_ERROR,
+		    "another program's tc filter holds xdpdrop's egress slot on %s (pref %u handle 0x%x): move it, or use tc_attach = link",
+		    ifc->name, XDPDROP_TC_PRIORITY, XDPDROP_TC_HANDLE);
+		return -EBUSY;
+	}
 	if (err) {
 		LOG(xd, BPFHOST_LOG_ERROR,
 		    "cannot attach a clsact egress filter to %s: %s",
@@ -451,19 +485,81 @@ static int attach_tc(struct xdpdrop *xd, struct iface *ifc)
 	return 0;
 }
 
-static int remove_stale_filter(struct xdpdrop *xd, struct iface *ifc)
+/* One line: another bpfhost's xdpdrop runs on ifc through prog_id. */
+static int refuse_busy(struct xdpdrop *xd, struct iface *ifc,
+		       uint32_t prog_id)
 {
-	int err = xdpdrop_tc_filter_remove(ifc->ifindex);
+	pid_t pid = xdpdrop_prog_holder(prog_id);
 
-	if (err == 1)
-		LOG(xd, BPFHOST_LOG_WARN,
-		    "removed a stale xdpdrop egress filter from %s (left by a bpfhost that was killed)",
-		    ifc->name);
-	else if (err < 0)
+	LOG(xd, BPFHOST_LOG_ERROR,
+	    "%s already runs xdpdrop for another bpfhost (%s %d): one xdpdrop per interface; give that one all the rules, or stop it first",
+	    ifc->name, pid ? "pid" : "program id", pid ? pid : (int)prog_id);
+	return -EBUSY;
+}
+
+/*
+ * The clsact filter at our slot, program prog_id: another program's is
+ * left alone; an xdpdrop one that a live process holds is another
+ * bpfhost's; one that none holds was left by a killed bpfhost, and is
+ * removed only when it is certainly ours: this very program.
+ */
+static int check_filter(struct xdpdrop *xd, struct iface *ifc,
+			uint32_t prog_id)
+{
+	int ours, err;
+
+	if (xdpdrop_prog_is_xdpdrop(prog_id) != 1)
+		return 0;
+	if (xdpdrop_prog_holder(prog_id))
+		return refuse_busy(xd, ifc, prog_id);
+	ours = xd->egress ? xdpdrop_prog_same(prog_id,
+			bpf_program__fd(xd->skel->progs.xdpdrop_egress)) : 0;
+	if (ours != 1) {
 		LOG(xd, BPFHOST_LOG_ERROR,
-		    "cannot check %s for a stale xdpdrop egress filter: %s",
+		    "%s carries an xdpdrop egress filter left by a killed bpfhost, %s: remove it with 'tc filter del dev %s egress pref %u handle 0x%x bpf'",
+		    ifc->name, xd->egress ? "of another xdpdrop build" :
+		    "which an ingress-only start cannot tell for its own",
+		    ifc->name, XDPDROP_TC_PRIORITY, XDPDROP_TC_HANDLE);
+		return -EBUSY;
+	}
+	err = xdpdrop_tc_filter_remove(ifc->ifindex, prog_id);
+	if (err < 0) {
+		LOG(xd, BPFHOST_LOG_ERROR,
+		    "cannot remove a stale xdpdrop egress filter from %s: %s",
 		    ifc->name, strerror(-err));
-	return err < 0 ? err : 0;
+		return err;
+	}
+	LOG(xd, BPFHOST_LOG_WARN,
+	    "removed a stale xdpdrop egress filter from %s (left by a bpfhost that was killed)",
+	    ifc->name);
+	return 0;
+}
+
+/*
+ * Before anything is attached: refuse an interface that runs another
+ * bpfhost's xdpdrop, and clear our own stale filter.  Returns 0 or -errno,
+ * with one line logged.
+ */
+static int check_interface(struct xdpdrop *xd, struct iface *ifc)
+{
+	uint32_t ids[64], n = BPFHOST_ARRAY_SIZE(ids), id;
+	int err;
+
+	id = xdpdrop_xdp_prog(ifc->ifindex);
+	if (id && xdpdrop_prog_is_xdpdrop(id) == 1)
+		return refuse_busy(xd, ifc, id);
+	/* No tcx on this kernel: nothing there to check. */
+	if (!xdpdrop_tcx_egress_progs(ifc->ifindex, ids, &n)) {
+		for (uint32_t i = 0; i < n; i++)
+			if (xdpdrop_prog_is_xdpdrop(ids[i]) == 1)
+				return refuse_busy(xd, ifc, ids[i]);
+	}
+	err = xdpdrop_tc_filter_prog(ifc->ifindex, &id);
+	if (err < 0)
+		LOG(xd, BPFHOST_LOG_ERROR,
+		    "cannot read the egress filters of %s: %s", ifc->name,
+		    strerror(-err));
+	return err == 1 ? check_filter(xd, ifc, id) : err;
 }
 
 static int xdpdrop_attach(void *state)
@@ -471,11 +567,13 @@ static int xdpdrop_attach(void *state)
 	struct xdpdrop *xd = state;
 	int err = 0;
 
+	/* Every interface checked before any is touched. */
+	for (unsigned int i = 0; i < xd->nifaces && !err; i++)
+		err = check_interface(xd, &xd->ifaces[i]);
 	for (unsigned int i = 0; i < xd->nifaces && !err; i++) {
 		struct iface *ifc = &xd->ifaces[i];
 
-		err = remove_stale_filter(xd, ifc);
-		if (!err && xd->egress)
+		if (xd->egress)
 			err = attach_tc(xd, ifc);
 		if (!err && xd->ingress)
 			err = attach_xdp(xd, ifc);
@@ -533,9 +631,21 @@ static int xdpdrop_tick(void *state)
 	return 0;
 }
 
+/* The kernel's id of a loaded program, or 0. */
+static uint32_t loaded_prog_id(const struct bpf_program *prog)
+{
+	struct bpf_prog_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) ?
+		       0 : info.id;
+}
+
 static void xdpdrop_detach(void *state)
 {
 	struct xdpdrop *xd = state;
+	uint32_t egress_id = xd->egress ?
+		loaded_prog_id(xd->skel->progs.xdpdrop_egress) : 0;
 
 	for (unsigned int i = 0; i < xd->nifaces; i++) {
 		struct iface *ifc = &xd->ifaces[i];
@@ -544,8 +654,9 @@ static void xdpdrop_detach(void *state)
 			close(ifc->xdp_link);
 		if (ifc->tcx_link >= 0)
 			close(ifc->tcx_link);
+		/* Ours only: another may have replaced it meanwhile. */
 		if (ifc->tc_filter)
-			xdpdrop_tc_filter_remove(ifc->ifindex);
+			xdpdrop_tc_filter_remove(ifc->ifindex, egress_id);
 		ifc->xdp_link = ifc->tcx_link = -1;
 		ifc->tc_filter = false;
 	}

@@ -96,6 +96,9 @@ struct xdpdrop_drop_event {
 	__u16 dport;
 	__u8 direction;		/* enum xdpdrop_direction */
 	__u8 action;		/* enum xdpdrop_action */
+	/* Fail-closed matches of frames the parser could not read to the
+	 * end: a field it did not reach is 0 (family, addresses, ports) or
+	 * 255 (proto, a reserved number). */
 	__u8 family;		/* 4 or 6 */
 	__u8 proto;		/* IP protocol number of the L4 header */
 	__u8 saddr[16];		/* IPv4 as ::ffff:a.b.c.d */

@@ -7,6 +7,7 @@ them.  The namespaces are removed whatever happens.
 """
 import contextlib
 import ctypes
+import errno
 import itertools
 import json
 import os
@@ -331,9 +332,19 @@ class XdpdropTest(unittest.TestCase):
         h.kill()
         # What tcx links avoid: a filter outliving its process ...
         self.assertIn("xdpdrop_egress", sh(*tc_show))
+        # ... which a start without the egress program cannot tell for
+        # its own, so it leaves it and says how to remove it ...
+        rc, line = self.refused(n.ns_b, "interface=" + n.if_b,
+                                "rule=drop tcp dport 8080")
+        self.assertEqual(rc, 1, line)
+        self.assertIn("which an ingress-only start cannot tell for its own: "
+                      "remove it with 'tc filter del dev %s egress pref 216 "
+                      "handle 0xd809 bpf'" % n.if_b, line)
+        self.assertIn("xdpdrop_egress", sh(*tc_show))
+        # ... which the next start with the same program (whatever its
+        # rules: they live in maps) removes, and says so.
         h2 = self.host(n.ns_b, "interface=" + n.if_b, "direction=egress",
-                       "rule=drop tcp dport 8080")
-        # ... which the next start removes, and says so.
+                       "rule=drop udp dport 53 src 10.0.0.0/8")
         self.assertIn("removed a stale xdpdrop egress filter from " +
                       n.if_b, h2.stderr())
         self.assertNotIn("xdpdrop_egress", sh(*tc_show))
@@ -353,6 +364,22 @@ class XdpdropTest(unittest.TestCase):
              "unknown interface 'nosuchif0'"),
             (["interface=" + n.if_b], "no rule given"),
         ]
+        # Lists that would be empty: before, each read as "any address".
+        tmp = tempfile.TemporaryDirectory(prefix="xdpdrop-lists-")
+        self.addCleanup(tmp.cleanup)
+        empty = os.path.join(tmp.name, "empty")
+        with open(empty, "w") as f:
+            f.write("# no prefix yet\n")
+        for rule, says in (
+                ("drop src @" + empty,
+                 "prefix file '%s' holds no prefix" % empty),
+                ("drop src @/dev/null",
+                 "prefix file '/dev/null' is a character device"),
+                ("drop src @" + tmp.name,
+                 "prefix file '%s' is a directory" % tmp.name),
+                ("drop src ,", "an empty item in the prefix list")):
+            cases.append((["interface=" + n.if_b, "rule=" + rule],
+                          "rule 1 '%s': %s" % (rule, says)))
         for opts, says in cases:
             args = ["-p", "xdpdrop", "-d", "5"]
             for o in opts:
@@ -382,6 +409,92 @@ class XdpdropTest(unittest.TestCase):
         self.assertEqual(final_summary(h, 2)["ingress_packets"], 9)
 
 
+    def refused(self, ns, *opts):
+        """bpfhost -p xdpdrop that must not start: (exit code, its one
+        xdpdrop line)."""
+        args = ["-p", "xdpdrop", "-d", "5"]
+        for o in opts:
+            args += ["-o", "xdpdrop." + o]
+        with in_netns(ns):
+            rc, _, err = run_bpfhost(*args)
+        lines = [l for l in err.splitlines() if "xdpdrop:" in l]
+        self.assertEqual(len(lines), 1, err)
+        return rc, lines[0]
+
+    def test_second_instance_changes_nothing(self):
+        """A second bpfhost on a running one's interface is refused with one
+        line, and the running one keeps its filter, its XDP and its rule."""
+        n = self.net
+        socks = listen_tcp(n.ns_b, (8080, 8081))
+        self.addCleanup(lambda: [s.close() for s in socks])
+        tc_show = ("ip", "netns", "exec", n.ns_b, "tc", "filter", "show",
+                   "dev", n.if_b, "egress")
+        for attach in ("qdisc", "link"):
+            h = self.host(n.ns_b, "interface=" + n.if_b, "direction=both",
+                          "tc_attach=" + attach, "rule=drop tcp dport 8080")
+            before = (sh(*tc_show), links_of(h.proc.pid))
+            for direction in ("ingress", "egress", "both"):
+                rc, line = self.refused(n.ns_b, "interface=" + n.if_b,
+                                        "direction=" + direction,
+                                        "rule=drop udp dport 53")
+                self.assertEqual(rc, 1, line)
+                self.assertIn("%s already runs xdpdrop for another bpfhost "
+                              "(pid %d)" % (n.if_b, h.proc.pid), line)
+                self.assertEqual((sh(*tc_show), links_of(h.proc.pid)),
+                                 before, (attach, direction))
+            self.assertFalse(tcp_answers(n.ns_a, n.B4, 8080))
+            self.assertTrue(tcp_answers(n.ns_a, n.B4, 8081))
+            self.assertNotIn("removed", h.stderr())
+            self.assertEqual(h.stop(), 0)
+            self.assertGreaterEqual(final_summary(h, 1)["ingress_packets"], 1)
+
+    def test_foreign_filter_at_our_slot_left_alone(self):
+        n = self.net
+        obj = os.path.join(os.environ.get("BPFHOST_BUILD_ROOT", "build"),
+                           "tests", "tc_foreign.bpf.o")
+        tc = ("ip", "netns", "exec", n.ns_b, "tc")
+        sh(*tc, "qdisc", "add", "dev", n.if_b, "clsact")
+        sh(*tc, "filter", "add", "dev", n.if_b, "egress", "pref", "216",
+           "handle", "0xd809", "bpf", "da", "obj", obj, "sec", "tc")
+        show = tc + ("filter", "show", "dev", n.if_b, "egress")
+        self.assertIn("foreign_pass", sh(*show))
+        h = self.host(n.ns_b, "interface=" + n.if_b, "direction=both",
+                      "rule=drop tcp dport 8080")
+        self.assertIn("foreign_pass", sh(*show))
+        self.assertIn("tcx", links_of(h.proc.pid))
+        self.assertEqual(h.stop(), 0)
+        self.assertIn("foreign_pass", sh(*show))
+        rc, line = self.refused(n.ns_b, "interface=" + n.if_b,
+                                "direction=egress", "tc_attach=qdisc",
+                                "rule=drop tcp dport 8080")
+        self.assertEqual(rc, 1, line)
+        self.assertIn("another program's tc filter holds xdpdrop's egress "
+                      "slot on %s (pref 216 handle 0xd809)" % n.if_b, line)
+        self.assertIn("foreign_pass", sh(*show))
+
+    def test_mtu_9000_auto_falls_back_to_generic(self):
+        n = self.net
+        for ns, ifc in ((n.ns_a, n.if_a), (n.ns_b, n.if_b)):
+            sh("ip", "-n", ns, "link", "set", ifc, "mtu", "9000")
+        socks = listen_tcp(n.ns_b, (8080, 8081))
+        self.addCleanup(lambda: [s.close() for s in socks])
+        rc, line = self.refused(n.ns_b, "interface=" + n.if_b,
+                                "xdp_mode=native", "rule=drop tcp dport 8080")
+        self.assertEqual(rc, 1, line)
+        self.assertIn("cannot attach native XDP to %s" % n.if_b, line)
+        self.assertIn("MTU", line)
+        self.assertIn("use xdp_mode = auto", line)
+        h = self.host(n.ns_b, "interface=" + n.if_b,
+                      "rule=drop tcp dport 8080")
+        self.assertIn("%s: native XDP refused" % n.if_b, h.stderr())
+        self.assertIn("XDP attached in generic mode", h.stderr())
+        self.assertIn("xdpgeneric", sh("ip", "-n", n.ns_b, "link", "show",
+                                       n.if_b))
+        self.assertFalse(tcp_answers(n.ns_a, n.B4, 8080))
+        self.assertTrue(tcp_answers(n.ns_a, n.B4, 8081))
+        self.assertEqual(h.stop(), 0)
+
+
 # ---- BPF_PROG_TEST_RUN on hand-made packets -------------------------------
 
 def csum(data):
@@ -396,10 +509,10 @@ def csum(data):
 ETH_DST, ETH_SRC = bytes.fromhex("020000000002"), bytes.fromhex("020000000001")
 
 
-def eth(ethertype, vlans=()):
-    h = ETH_DST + ETH_SRC
+def eth(ethertype, vlans=(), tci=7, dst=ETH_DST, src=ETH_SRC):
+    h = dst + src
     for tpid in vlans:
-        h += struct.pack("!HH", tpid, 7)
+        h += struct.pack("!HH", tpid, tci)
     return h + struct.pack("!H", ethertype)
 
 
@@ -412,11 +525,14 @@ def tcp_syn(sport, dport):
                        65535, 0, 0)
 
 
+MF = 0x2000     # IPv4 "more fragments"
+
+
 def ipv4(proto, l4, options=b"", frag=0, ihl=None, src="10.9.0.1",
-         dst="10.9.0.2"):
+         dst="10.9.0.2", ident=1):
     words = (20 + len(options)) // 4
     h = struct.pack("!BBHHHBBH4s4s", (4 << 4) | (ihl or words), 0,
-                    20 + len(options) + len(l4), 1, frag, 64, proto, 0,
+                    20 + len(options) + len(l4), ident, frag, 64, proto, 0,
                     socket.inet_aton(src), socket.inet_aton(dst)) + options
     h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
     return h + l4
@@ -433,8 +549,13 @@ def ext(nexthdr, body=b"\0" * 6):
     return struct.pack("!BB", nexthdr, 0) + body
 
 
-def frag6(nexthdr, offset):
-    return struct.pack("!BBHI", nexthdr, 0, offset << 3, 99)
+def frag6(nexthdr, offset, more=False):
+    return struct.pack("!BBHI", nexthdr, 0, offset << 3 | more, 99)
+
+
+def ah(nexthdr):
+    """An authentication header of 12 bytes (length in 4-byte words - 2)."""
+    return struct.pack("!BBHII", nexthdr, 1, 0, 7, 1)
 
 
 class ProgRunCase(unittest.TestCase):
@@ -476,14 +597,17 @@ class ProgRunCase(unittest.TestCase):
         return ({1: "drop", 2: "pass"}.get(xdp, xdp),
                 {2: "drop", 0xffffffff: "pass"}.get(tc, tc))
 
-    def assertDrop(self, pkt, why):
-        self.assertEqual(self.verdicts(pkt), ("drop", "drop"), why)
+    def assertDrop(self, pkt, why, tc_may_refuse=False):
+        xdp, tc = self.verdicts(pkt)
+        self.assertEqual(xdp, "drop", why)
+        # The kernel runs tc programs only on frames whose untagged IP
+        # header is whole; it refuses shorter ones before the program.
+        self.assertIn(tc, ("drop", None) if tc_may_refuse else ("drop",),
+                      why)
 
     def assertPass(self, pkt, why, tc_may_refuse=False):
         xdp, tc = self.verdicts(pkt)
         self.assertEqual(xdp, "pass", why)
-        # The kernel runs tc programs only on frames whose untagged IP
-        # header is whole; it refuses shorter ones before the program.
         self.assertIn(tc, ("pass", None) if tc_may_refuse else ("pass",),
                       why)
 
@@ -512,26 +636,88 @@ class PacketParsingTest(ProgRunCase):
         self.assertPass(eth(0x86dd) + ipv6(17, udp(1, 8081), src="fd00::1"),
                         "udp 8081 over IPv6")
 
-    def test_odd_packets_pass(self):
-        self.assertPass(eth(0x0806) + b"\0" * 28, "ARP")
-        self.assertPass(eth(0x0800, [0x8100] * 3) + ipv4(17, udp(1, 8080)),
-                        "three VLAN tags")
-        self.assertPass(eth(0x0800) + ipv4(17, udp(1, 8080), ihl=4),
-                        "IPv4 header length 4")
-        bad_version = bytearray(eth(0x0800) + ipv4(17, udp(1, 8080)))
-        bad_version[14] = 0x65
-        self.assertPass(bytes(bad_version), "IP version 6 in an IPv4 frame")
-        self.assertPass(eth(0x0800) + ipv4(17, udp(1, 8080), frag=100),
-                        "later IPv4 fragment: no ports")
-        self.assertPass(eth(0x86dd) + ipv6(44, frag6(17, 10) + b"\0" * 16,
-                                            src="fd00::1"),
-                        "later IPv6 fragment: no ports")
-        self.assertPass(eth(0x86dd) + ipv6(0, ext(0) * 6 + ext(17) + udp(1, 8080),
-                                            src="fd00::1"),
-                        "extension chain past the walk limit")
+    def test_frames_no_rule_can_match_pass(self):
+        """What the parser read rules every rule out: ports, protocols and
+        families read in full, however odd the frame."""
+        v6 = dict(src="fd00::1")
+        cases = [
+            (eth(0x0806) + b"\0" * 28, "ARP"),
+            (eth(0x0806, [0x8100] * 8) + b"\0" * 28, "ARP under 8 tags"),
+            (eth(0x0800, [0x8100] * 8) + ipv4(17, udp(1, 8081)),
+             "udp 8081 under 8 tags"),
+            (eth(0x0800) + ipv4(17, udp(1, 8080), frag=100),
+             "later IPv4 fragment: no ports, and every rule names a protocol"),
+            (eth(0x86dd) + ipv6(44, frag6(17, 10) + b"\0" * 16, **v6),
+             "later IPv6 fragment"),
+            (eth(0x0800) + ipv4(1, b"\x08\0"), "ICMP cut short: no icmp rule"),
+            (eth(0x0800) + ipv4(6, tcp_syn(1, 9101)[:4]),
+             "4 bytes of TCP: ports past the range"),
+            (eth(0x0800) + ipv4(17, udp(1, 8081)[:8], frag=MF),
+             "8-byte first fragment, udp 8081"),
+            (eth(0x86dd) + ipv6(60, ext(60) * 6 + ext(17) + udp(1, 8081), **v6),
+             "seven extension headers, udp 8081"),
+            (eth(0x86dd) + ipv6(60, ext(60) * 99 + ext(17) + udp(1, 8081), **v6),
+             "a hundred extension headers, udp 8081"),
+        ]
+        for frame, why in cases:
+            self.assertPass(frame, why)
 
-    def test_truncated_packets_pass(self):
-        """Every cut of a matching frame short of its L4 header passes."""
+    def test_fail_closed(self):
+        """A frame the parser cannot read to the end matches the rules what
+        it did read leaves open: here udp 8080, or tcp 9000-9100."""
+        v6 = dict(src="fd00::1")
+        cases = [
+            # Ports as soon as 4 bytes of TCP/UDP are there (RFC 1858's
+            # tiny fragments: the stack reassembles them).
+            (eth(0x0800) + ipv4(6, tcp_syn(1, 9050)[:4]), "4 bytes of TCP"),
+            (eth(0x0800) + ipv4(17, udp(1, 8080)[:8], frag=MF),
+             "8-byte first fragment, udp 8080"),
+            (eth(0x0800) + ipv4(6, tcp_syn(1, 9000)[:16], frag=MF),
+             "16-byte first fragment, tcp 9000"),
+            # A first fragment without its ports matches its protocol's.
+            (eth(0x0800) + ipv4(6, b"", frag=MF), "empty TCP first fragment"),
+            (eth(0x0800) + ipv4(6, b"\x00\x01", frag=MF),
+             "TCP first fragment with a source port only"),
+            (eth(0x0800) + ipv4(17, b"\x00", frag=MF),
+             "one byte of UDP in a first fragment"),
+            (eth(0x86dd) + ipv6(44, frag6(17, 0, more=True) + b"\x00\x01",
+                                **v6),
+             "IPv6 first fragment with 2 bytes of UDP"),
+            # The whole IPv6 extension chain is walked.
+            (eth(0x86dd) + ipv6(60, ext(60) * 6 + ext(17) + udp(1, 8080), **v6),
+             "seven extension headers"),
+            (eth(0x86dd) + ipv6(60, ext(60) * 399 + ext(17) + udp(1, 8080),
+                                **v6),
+             "four hundred extension headers"),
+            (eth(0x86dd) + ipv6(0, ext(43) + ext(44) + frag6(51, 0, True) +
+                                ah(60) + ext(60) * 5 + ext(17) +
+                                udp(1, 8080), **v6),
+             "every kind of extension header, a first fragment among them"),
+            (eth(0x86dd) + ipv6(60, ext(60) * 3 + b"\x3c\xff", **v6),
+             "an extension header running past the frame"),
+            # VLAN stacks: eight tags walked, a deeper one matches.
+            (eth(0x0800, [0x8100] * 3, tci=0) + ipv4(17, udp(1, 8080)),
+             "three VID 0 tags"),
+            (eth(0x0800, [0x88a8] + [0x8100] * 7) + ipv4(17, udp(1, 8080)),
+             "eight tags"),
+            (eth(0x0800, [0x8100] * 9) + ipv4(17, udp(1, 8081)),
+             "nine tags: udp 8081 under them is not read"),
+            (eth(0x0806, [0x8100] * 9) + b"\0" * 28,
+             "nine tags: ARP under them is not read"),
+            # IP headers the parser cannot read: every rule of the family.
+            (eth(0x0800) + ipv4(1, b"\0" * 8, ihl=4), "IPv4 IHL 4"),
+            (eth(0x0800) + ipv4(17, b"\0" * 8, ihl=15),
+             "IPv4 options past the end: UDP without its ports"),
+        ]
+        bad_version = bytearray(eth(0x0800) + ipv4(1, b"\0" * 8))
+        bad_version[14] = 0x65
+        cases.append((bytes(bad_version), "IP version 6 in an IPv4 frame"))
+        for frame, why in cases:
+            self.assertDrop(frame, why)
+
+    def test_truncated_frames_fail_closed(self):
+        """Every cut of a matching frame drops; one that no rule can match,
+        cut anywhere past its IP protocol, passes."""
         frames = {
             "udp": eth(0x0800, [0x8100]) + ipv4(17, udp(1, 8080),
                                                 options=b"\x01" * 4),
@@ -539,15 +725,16 @@ class PacketParsingTest(ProgRunCase):
             "udp6": eth(0x86dd) + ipv6(60, ext(17) + udp(1, 8080),
                                        src="fd00::1"),
         }
-        ip_end = {"udp": 14, "tcp": 14 + 20, "udp6": 14 + 40}
+        ip_end = {"udp": 18 + 24, "tcp": 14 + 20, "udp6": 14 + 40}
         for name, frame in frames.items():
-            l4_end = len(frame) - (8 if name != "tcp" else 0)
             self.assertDrop(frame, name + " whole")
             # The kernel's test run wants at least an Ethernet header.
-            for cut in range(14, l4_end):
-                self.assertPass(frame[:cut], "%s cut at %d" % (name, cut),
+            for cut in range(14, len(frame)):
+                self.assertDrop(frame[:cut], "%s cut at %d" % (name, cut),
                                 tc_may_refuse=cut < ip_end[name])
-
+        icmp = eth(0x0800) + ipv4(1, b"\x08\0" + b"\0" * 10)
+        for cut in range(14 + 20, len(icmp)):
+            self.assertPass(icmp[:cut], "ICMP cut at %d" % cut)
 
 class PrefixMatchTest(ProgRunCase):
     """Which rule counts a packet when prefixes decide: by the first 16
@@ -591,6 +778,196 @@ class PrefixMatchTest(ProgRunCase):
             self.assertEqual((s["ingress_packets"], s["egress_packets"]),
                              (want.get(rule, 0), want.get(rule, 0)),
                              "rule %d" % rule)
+
+
+# ---- End to end: TCP handshakes made of frames that evaded the parser ------
+
+SPOOF4, SPOOF6, B6 = "10.201.0.99", "2001:db8:1::99", "2001:db8:1::2"
+ETH_P_ALL, PACKET_OUTGOING = 0x0003, 4
+SYN, ACK = 0x02, 0x10
+
+
+def tcp_segment(src, dst, sport, dport, seq, ack, flags, payload=b""):
+    """A TCP segment with its checksum, from src to dst (IPv4 or IPv6)."""
+    seg = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags,
+                      65535, 0, 0) + payload
+    if ":" in dst:
+        pseudo = (socket.inet_pton(socket.AF_INET6, src) +
+                  socket.inet_pton(socket.AF_INET6, dst) +
+                  struct.pack("!I3xB", len(seg), 6))
+    else:
+        pseudo = (socket.inet_aton(src) + socket.inet_aton(dst) +
+                  struct.pack("!xBH", 6, len(seg)))
+    return seg[:16] + struct.pack("!H", csum(pseudo + seg)) + seg[18:]
+
+
+def tiny_fragments(size):
+    """RFC 1858: the first fragment holds size bytes of TCP, ports and
+    all; the rest, with no ports, follows in a second one."""
+    def frames(l2, seg, src, dst, ident):
+        return [l2(0x0800) + ipv4(6, seg[:size], frag=MF, src=src, dst=dst,
+                                  ident=ident),
+                l2(0x0800) + ipv4(6, seg[size:], frag=size // 8, src=src,
+                                  dst=dst, ident=ident)]
+    frames.__name__ = "tiny_fragments(%d)" % size
+    return frames
+
+
+def seven_ext_headers(l2, seg, src, dst, ident):
+    """Seven destination-options headers of 8 bytes before TCP."""
+    return [l2(0x86dd) + ipv6(60, ext(60) * 6 + ext(6) + seg, src=src,
+                              dst=dst)]
+
+
+def three_vid0_tags(l2, seg, src, dst, ident):
+    """Three priority tags (VID 0), which Linux strips one by one."""
+    return [l2(0x0800, vlans=[0x8100] * 3, tci=0) +
+            ipv4(6, seg, src=src, dst=dst, ident=ident)]
+
+
+def deep_l4(l2, seg, src, dst, ident):
+    """TCP behind 512 bytes of destination options: past the 256 bytes
+    the tc program pulls when the frame (over a page) is sent paged."""
+    def unknown_option(n):
+        # Type 0x1e: an unknown option the receiver skips.
+        return struct.pack("!BB", 0x1e, n) + b"\0" * n
+    dstopts = struct.pack("!BB", 6, 512 // 8 - 1) + unknown_option(253) * 2
+    return [l2(0x86dd) + ipv6(60, dstopts + seg, src=src, dst=dst)]
+
+
+class EvasionTest(unittest.TestCase):
+    """Each route that got whole TCP connections to port 8080 past
+    `drop tcp dport 8080`: the handshake, every frame of it crafted as the
+    route crafts it, completes past a rule on another port, and fails
+    through the rule on 8080.
+
+    The attacker in A sends from an address A does not own, which B's
+    neighbour table points at A: A's stack then drops B's answers without
+    a reset, and A's packet socket reads them."""
+
+    def setUp(self):
+        need_root(self)
+        self.net = VethPair()
+        self.addCleanup(self.net.close)
+        n = self.net
+        mac_a = VethPair.mac(n.ns_a, n.if_a)
+        self.mac_a = bytes.fromhex(mac_a.replace(":", ""))
+        self.mac_b = bytes.fromhex(
+            VethPair.mac(n.ns_b, n.if_b).replace(":", ""))
+        for spoof in (SPOOF4, SPOOF6):
+            sh("ip", "-n", n.ns_b, "neigh", "replace", spoof, "lladdr",
+               mac_a, "dev", n.if_b, "nud", "permanent")
+        with in_netns(n.ns_b):
+            self.listener = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        self.addCleanup(self.listener.close)
+        self.listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("::", 8080))
+        self.listener.listen(16)
+        self.listener.settimeout(2)
+        with in_netns(n.ns_a):
+            self.raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                                     socket.htons(ETH_P_ALL))
+        self.addCleanup(self.raw.close)
+        self.raw.bind((n.if_a, ETH_P_ALL))
+        self.sport = 30000 + os.getpid() % 1000 * 10
+
+    def l2(self, ethertype, vlans=(), tci=7):
+        return eth(ethertype, vlans, tci, dst=self.mac_b, src=self.mac_a)
+
+    def send(self, frames):
+        for f in frames:
+            try:
+                self.raw.send(f)
+            except OSError as e:
+                # A frame dropped on egress reads as ENOBUFS.
+                if e.errno != errno.ENOBUFS:
+                    raise
+
+    def syn_ack(self, src, dst, sport, timeout=1.0):
+        """The sequence number of B's SYN-ACK to (dst, sport), or None."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.raw.settimeout(max(deadline - time.monotonic(), 0.01))
+            try:
+                frame, addr = self.raw.recvfrom(65536)
+            except socket.timeout:
+                return None
+            if addr[2] == PACKET_OUTGOING:
+                continue
+            kind = frame[12:14]
+            if kind == b"\x08\x00" and frame[23] == 6:
+                ip, l4 = frame[14:34], frame[14 + (frame[14] & 15) * 4:]
+                addrs = (socket.inet_ntoa(ip[12:16]),
+                         socket.inet_ntoa(ip[16:20]))
+            elif kind == b"\x86\xdd" and frame[20] == 6:
+                ip, l4 = frame[14:54], frame[54:]
+                addrs = (socket.inet_ntop(socket.AF_INET6, ip[8:24]),
+                         socket.inet_ntop(socket.AF_INET6, ip[24:40]))
+            else:
+                continue
+            ports = struct.unpack("!HH", l4[:4])
+            if (addrs == (src, dst) and ports == (8080, sport) and
+                    l4[13] & (SYN | ACK) == SYN | ACK):
+                return struct.unpack("!I", l4[4:8])[0]
+        return None
+
+    def handshake(self, route, family, payload=b""):
+        """Whether B's listener on 8080 accepts a connection whose SYN and
+        ACK are sent as route's frames."""
+        src, dst = (SPOOF4, self.net.B4) if family == 4 else (SPOOF6, B6)
+        self.sport += 1
+        seq = 1000
+        syn = tcp_segment(src, dst, self.sport, 8080, seq, 0, SYN, payload)
+        self.send(route(self.l2, syn, src, dst, self.sport))
+        theirs = self.syn_ack(dst, src, self.sport)
+        if theirs is None:
+            return False
+        ack = tcp_segment(src, dst, self.sport, 8080, seq + 1, theirs + 1,
+                          ACK, payload)
+        self.send(route(self.l2, ack, src, dst, self.sport ^ 0x8000))
+        try:
+            conn, _ = self.listener.accept()
+        except socket.timeout:
+            return False
+        conn.close()
+        return True
+
+    def check_route(self, route, family, ns, ifc, *opts, payload=b""):
+        """The handshake completes past a rule on 8081 and fails through
+        the rule on 8080, with xdpdrop on ifc in ns."""
+        for port, completes in ((8081, True), (8080, False)):
+            h = start(ns, "interface=" + ifc, "rule=drop tcp dport %d" % port,
+                      *opts)
+            try:
+                self.assertEqual(self.handshake(route, family, payload),
+                                 completes, "%s, rule on %d" %
+                                 (route.__name__, port))
+                self.assertEqual(h.stop(), 0)
+                s = final_summary(h, 1)
+            finally:
+                h.__exit__(None, None, None)
+            self.assertEqual(s["ingress_packets"] + s["egress_packets"] > 0,
+                             not completes)
+
+    def test_tiny_first_fragments(self):
+        for size in (8, 16):
+            self.check_route(tiny_fragments(size), 4, self.net.ns_b,
+                             self.net.if_b)
+
+    def test_seven_extension_headers(self):
+        self.check_route(seven_ext_headers, 6, self.net.ns_b, self.net.if_b)
+
+    def test_three_vlan_tags(self):
+        self.check_route(three_vid0_tags, 4, self.net.ns_b, self.net.if_b)
+
+    def test_egress_l4_past_the_pulled_bytes(self):
+        n = self.net
+        for ns, ifc in ((n.ns_a, n.if_a), (n.ns_b, n.if_b)):
+            sh("ip", "-n", ns, "link", "set", ifc, "mtu", "9000")
+        # Over a page: the packet socket sends it paged.
+        self.check_route(deep_l4, 6, n.ns_a, n.if_a, "direction=egress",
+                         payload=b"d" * 4000)
 
 
 if __name__ == "__main__":

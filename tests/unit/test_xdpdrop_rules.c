@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -105,6 +106,48 @@ static void test_prefix_file(void)
 	unlink(path);
 }
 
+/* A list that would be empty, or a file that is not one to read whole,
+ * stops the start: an empty list would read as "any address". */
+static void test_prefix_file_errors(void)
+{
+	char dir[] = "/tmp/xdpdrop-test-XXXXXX", path[64], rule[96];
+	static const struct {
+		const char *name, *text, *says;
+	} files[] = {
+		{ "empty", "", "holds no prefix" },
+		{ "comments", "# nothing yet\n\n   # still nothing\n",
+		  "holds no prefix" },
+	};
+	struct xdpdrop_rule r;
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i].name);
+		f = fopen(path, "w");
+		fputs(files[i].text, f);
+		fclose(f);
+		snprintf(rule, sizeof(rule), "drop src @%s", path);
+		CHECK(parse(rule, &r) == -EINVAL);
+		CHECK(strstr(why, files[i].says) && strstr(why, path));
+		xdpdrop_rule_free(&r);
+		unlink(path);
+	}
+	/* Opened without blocking: a FIFO with no writer must not hang. */
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	CHECK(mkfifo(path, 0600) == 0);
+	snprintf(rule, sizeof(rule), "drop dst @%s", path);
+	CHECK(parse(rule, &r) == -EINVAL);
+	CHECK(strstr(why, "is a FIFO") && strstr(why, path));
+	xdpdrop_rule_free(&r);
+	unlink(path);
+	snprintf(rule, sizeof(rule), "drop src @%s", dir);
+	CHECK(parse(rule, &r) == -EINVAL);
+	CHECK(strstr(why, "is a directory") && strstr(why, dir));
+	xdpdrop_rule_free(&r);
+	rmdir(dir);
+}
+
 /* Each bad rule is refused with a reason that names the word at fault. */
 static void test_errors(void)
 {
@@ -130,7 +173,14 @@ static void test_errors(void)
 		{ "drop src 300.0.0.1", "'300.0.0.1'" },
 		{ "drop ip src 2001:db8::/32", "never match" },
 		{ "drop src 10.0.0.0/8 dst 2001:db8::/32", "never match" },
-		{ "drop src @/nonexistent/xdpdrop", "cannot read" },
+		{ "drop src @/nonexistent/xdpdrop", "cannot open prefix file '/nonexistent/xdpdrop'" },
+		{ "drop src @/dev/null", "'/dev/null' is a character device" },
+		{ "drop src @", "'@' needs a file name" },
+		/* A regular file whose first page reads as EIO. */
+		{ "drop src @/proc/self/mem", "cannot read prefix file '/proc/self/mem' whole" },
+		{ "drop src ,", "an empty item" },
+		{ "drop dst 10.0.0.1,", "an empty item" },
+		{ "drop dst 10.0.0.1,,10.0.0.2", "an empty item" },
 	};
 	struct xdpdrop_rule r;
 
@@ -240,6 +290,7 @@ int main(void)
 	RUN(test_ip6_and_icmp);
 	RUN(test_ranges_and_lists);
 	RUN(test_prefix_file);
+	RUN(test_prefix_file_errors);
 	RUN(test_errors);
 	RUN(test_tables);
 	RUN(test_trie_entries);
