@@ -98,6 +98,9 @@ static int open_stream(struct sink *sink, struct fd_sink *fs)
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fs->stream);
 	sink->fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	/* A pipe whose reader is gone already. */
+	if (sink->fd < 0 && errno == ENXIO && fs->pipe)
+		return -EPIPE;
 	if (sink->fd < 0)
 		return -errno;
 	fs->own_fd = true;
@@ -238,8 +241,8 @@ static int fd_sink_write(struct sink *sink, const char *msg, size_t len)
 		sink->write_errors++;
 		return -EPIPE;
 	}
-	/* A burst larger than the queue: make room before dropping. */
-	if (fs->q.count == fs->q.cap)
+	/* A burst larger than the queue: make room, unless the fd is full. */
+	if (fs->q.count == fs->q.cap && !sink->watched)
 		send_queue(sink);
 	err = msg_queue_push(&fs->q, msg, len);
 	if (err)
