@@ -366,6 +366,9 @@ void pipeline_print_summary(const struct pipeline *pipe)
 		const struct sink *sk = &out->sink;
 		unsigned long long messages = out->messages + out->errors;
 
+		/* A console or file that lost nothing goes without a line. */
+		if (!sk->ops->network && !sk->dropped && !out->errors)
+			continue;
 		fprintf(stderr, "bpfhost: [%s]: %llu messages, %llu %s, %llu dropped",
 			out->name, messages, (unsigned long long)sk->sent,
 			sk->ops->network ? "sent" : "written",

@@ -165,7 +165,8 @@ class OutputFaultsTest(unittest.TestCase):
         messages, written, dropped = summary(err, "output")
         self.assertEqual(written + dropped, messages, err)
         self.assertGreater(dropped, 0, err)
-        self.assertEqual(summary(err, "output.witness")[2], 0, err)
+        # An output that dropped nothing has no summary line.
+        self.assertNotIn("[output.witness]", err)
         # Drops travel in-band to the outputs that work.
         self.assertTrue(any(x["event"] == "loss" and
                             x["source"] == "output" and x["kind"] == "output"
@@ -261,7 +262,8 @@ class OutputFaultsTest(unittest.TestCase):
         self.assertGreater(dropped, 0, err)
         self.assertIn("on write errors, the last: No space left on device",
                       err)
-        self.assertEqual(summary(err, "output.witness")[2], 0, err)
+        # An output that dropped nothing has no summary line.
+        self.assertNotIn("[output.witness]", err)
         self.assertTrue(any(x["event"] == "loss" and
                             x["source"] == "output.disk" and
                             x["kind"] == "output" for x in self.witness()))
