@@ -84,11 +84,15 @@ static int fd_sink_configure(struct output *out,
  */
 static int open_stream(struct sink *sink, struct fd_sink *fs)
 {
+	int flags = fcntl(fs->stream, F_GETFL);
 	char path[32];
 	struct stat st;
 
-	if (fstat(fs->stream, &st))
+	if (flags < 0 || fstat(fs->stream, &st))
 		return -errno;
+	/* Opened again, a stream given read-only (1</dev/null) would work. */
+	if ((flags & O_ACCMODE) == O_RDONLY)
+		return -EBADF;
 	fs->regular = S_ISREG(st.st_mode);
 	fs->pipe = S_ISFIFO(st.st_mode);
 	fs->socket = S_ISSOCK(st.st_mode);

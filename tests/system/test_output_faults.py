@@ -204,7 +204,8 @@ class OutputFaultsTest(unittest.TestCase):
 
     def test_stdout_closed(self):
         """>&-: an output to stdout is refused at start (exit 2, one line);
-        without one the run works and its descriptors stay clear of 1."""
+        without one the run works and its descriptors stay clear of 1.
+        A stdout open only for reading is refused too."""
         close_stdout = ["sh", "-c", 'exec "$@" >&-', "sh"]
         p = subprocess.run([*close_stdout, BPFHOST, "-p", "filesnoop", "-d",
                             "5"], capture_output=True, timeout=30)
@@ -213,6 +214,14 @@ class OutputFaultsTest(unittest.TestCase):
         self.assertEqual(len(err.splitlines()), 1, err)
         self.assertIn("[output] target stdout, but bpfhost was started with "
                       "stdout closed", err)
+        # Open, but for reading: refused too, not written around.
+        p = subprocess.run(["sh", "-c", 'exec "$@" 1</dev/null', "sh",
+                            BPFHOST, "-p", "filesnoop", "-d", "5"],
+                           capture_output=True, timeout=30)
+        err = p.stderr.decode()
+        self.assertEqual(p.returncode, 1, err)
+        self.assertIn("[output] cannot open target stdout: Bad file "
+                      "descriptor", err)
         h = self.host(self.config(""), prefix=close_stdout)
         fd1 = os.readlink("/proc/%d/fd/1" % h.proc.pid)
         self.assertEqual(fd1, "/dev/null")
