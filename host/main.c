@@ -25,6 +25,7 @@
 #include "plugin.h"
 #include "plugin_file.h"
 #include "runtime.h"
+#include "stdio_guard.h"
 #include "tracefs.h"
 
 #define EXIT_RUNTIME 1
@@ -531,7 +532,8 @@ static int run(struct session *s)
 		log_error("event loop failed: %s", strerror(-err));
 		return EXIT_RUNTIME;
 	}
-	return 0;
+	/* Messages lost to a full disk or a dead stdout: not a clean run. */
+	return pipeline_write_failed(&s->pipe) ? EXIT_RUNTIME : 0;
 }
 
 int main(int argc, char **argv)
@@ -539,6 +541,7 @@ int main(int argc, char **argv)
 	struct session s = { .rt = { .epfd = -1, .sigfd = -1 } };
 	int ret;
 
+	stdio_guard();
 	log_route_libbpf();
 	if (parse_cli(&s.cli, argc, argv)) {
 		ret = EXIT_USAGE;

@@ -63,9 +63,9 @@ static int connect_next(struct net_conn *c)
 	return connect_failed(c, err);
 }
 
-int net_conn_start(struct net_conn *c, const struct net_target *t)
+int net_conn_start(struct net_conn *c, const struct net_target *t,
+		   struct addrinfo *addrs)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC };
 	int rc;
 
 	net_conn_close(c);
@@ -74,17 +74,7 @@ int net_conn_start(struct net_conn *c, const struct net_target *t)
 		return rc ? connect_failed(c, rc) : 0;
 	}
 	c->stream = t->scheme != NET_UDP;
-	hints.ai_socktype = c->stream ? SOCK_STREAM : SOCK_DGRAM;
-	/* Blocks for a DNS name; literal addresses and /etc/hosts do not. */
-	rc = getaddrinfo(t->host, t->port, &hints, &c->addrs);
-	if (rc) {
-		snprintf(c->why, sizeof(c->why), "cannot resolve %s: %s",
-			 t->host, rc == EAI_SYSTEM ? strerror(errno) :
-						     gai_strerror(rc));
-		c->addrs = NULL;
-		return -EHOSTUNREACH;
-	}
-	c->next = c->addrs;
+	c->addrs = c->next = addrs;
 	return connect_next(c);
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * A non-blocking socket to a network target: resolved at connect time
- * (names, IPv4, IPv6, each address tried in turn), never waited on.
+ * A non-blocking socket to a network target: each address its host
+ * resolved to (IPv4, IPv6) tried in turn, never waited on.
  */
 #ifndef BPFHOST_NET_CONN_H
 #define BPFHOST_NET_CONN_H
@@ -23,11 +23,13 @@ struct net_conn {
 };
 
 /*
- * Start connecting.  0: connected; -EINPROGRESS: wait for the fd to become
+ * Start connecting to addrs (what t's host resolved to, taken over; NULL
+ * for a unix: target).  0: connected; -EINPROGRESS: wait for the fd to become
  * writable, then call net_conn_finish; else -errno (nothing left open)
  * with the reason in c->why.
  */
-int net_conn_start(struct net_conn *c, const struct net_target *t);
+int net_conn_start(struct net_conn *c, const struct net_target *t,
+		   struct addrinfo *addrs);
 /* After EPOLLOUT: 0 connected, -EINPROGRESS (next address), or -errno. */
 int net_conn_finish(struct net_conn *c);
 struct iovec;

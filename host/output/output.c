@@ -43,7 +43,7 @@ static const struct bpfhost_option output_options[] = {
 	  .help = "private enterprise number in the SD-ID PLUGIN.EVENT@ID (32473 is the example number)" },
 	{ .name = "queue_size", .type = BPFHOST_OPT_INT, .def = "10000",
 	  .min = 1, .max = 10000000,
-	  .help = "network targets: messages held while the collector is slow or away; more are dropped" },
+	  .help = "messages held while the target is slow or away (a collector, a pipe nobody reads); more are dropped" },
 	{ .name = "reconnect_min_ms", .type = BPFHOST_OPT_INT, .def = "100",
 	  .min = 1, .max = 3600000,
 	  .help = "network targets: first reconnect delay, doubled per failure" },
@@ -52,7 +52,7 @@ static const struct bpfhost_option output_options[] = {
 	  .help = "network targets: longest reconnect delay" },
 	{ .name = "flush_timeout_ms", .type = BPFHOST_OPT_INT, .def = "2000",
 	  .min = 0, .max = 600000,
-	  .help = "network targets: how long to keep sending at stop" },
+	  .help = "how long to keep writing what is queued at stop" },
 	{ .name = "stats_interval", .type = BPFHOST_OPT_INT, .def = "60",
 	  .min = 0, .max = 86400,
 	  .help = "network targets: seconds between bpfhost.stats records (0 = none)" },
@@ -141,7 +141,7 @@ static int output_init(struct output *out, struct pipeline *pipe,
 			  optset_str(&out->opts, "target", 0));
 		return -EINVAL;
 	}
-	if (out->sink.ops->io)
+	if (out->sink.ops->network)
 		out->stats_ns = optset_int(&out->opts, "stats_interval", 0) *
 				1000000000ull;
 	err = out->sink.ops->configure ? out->sink.ops->configure(out, sec) : 0;
@@ -197,9 +197,11 @@ int pipeline_start(struct pipeline *pipe, const struct event_type **types,
 		if (out->fmt->start) {
 			sb_reset(&out->msg);
 			out->fmt->start(out, &out->msg);
-			if (out->msg.len)
+			if (out->msg.len) {
 				out->sink.ops->write(&out->sink, out->msg.data,
 						     out->msg.len);
+				out->messages++;
+			}
 		}
 	}
 	return 0;
@@ -216,12 +218,9 @@ void pipeline_emit(struct pipeline *pipe, const struct record *rec)
 			out->errors++;
 			continue;
 		}
-		/* A network sink counts its own drops (a full queue). */
-		if (out->sink.ops->write(&out->sink, out->msg.data,
-					 out->msg.len) && !out->sink.ops->io)
-			out->errors++;
-		else
-			out->messages++;
+		/* The sink counts what it drops. */
+		out->sink.ops->write(&out->sink, out->msg.data, out->msg.len);
+		out->messages++;
 	}
 }
 
@@ -240,6 +239,14 @@ int pipeline_flush(struct pipeline *pipe)
 			ret = err;
 	}
 	return ret;
+}
+
+bool pipeline_write_failed(const struct pipeline *pipe)
+{
+	for (unsigned int i = 0; i < pipe->n; i++)
+		if (pipe->outputs[i].sink.write_errors)
+			return true;
+	return false;
 }
 
 void pipeline_io(void *ptr, uint32_t events)
@@ -359,16 +366,21 @@ void pipeline_print_summary(const struct pipeline *pipe)
 		const struct sink *sk = &out->sink;
 		unsigned long long messages = out->messages + out->errors;
 
-		if (sk->ops->io)
-			fprintf(stderr, "bpfhost: [%s]: %llu messages, %llu sent, %llu dropped, %llu reconnects\n",
-				out->name,
-				messages,
-				(unsigned long long)sk->sent,
-				(unsigned long long)(sk->dropped + out->errors),
+		/* A console or file that lost nothing goes without a line. */
+		if (!sk->ops->network && !sk->dropped && !out->errors)
+			continue;
+		fprintf(stderr, "bpfhost: [%s]: %llu messages, %llu %s, %llu dropped",
+			out->name, messages, (unsigned long long)sk->sent,
+			sk->ops->network ? "sent" : "written",
+			(unsigned long long)(sk->dropped + out->errors));
+		if (sk->ops->network)
+			fprintf(stderr, ", %llu reconnects",
 				(unsigned long long)sk->reconnects);
-		else if (out->errors)
-			fprintf(stderr, "bpfhost: [%s]: %llu messages not written\n",
-				out->name, (unsigned long long)out->errors);
+		if (sk->write_errors)
+			fprintf(stderr, " (%llu on write errors, the last: %s)",
+				(unsigned long long)sk->write_errors,
+				strerror(sk->last_error));
+		fputc('\n', stderr);
 	}
 }
 

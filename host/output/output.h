@@ -61,16 +61,23 @@ struct sink_ops {
 	int (*configure)(struct output *out, const struct config_section *sec);
 	int (*open)(struct sink *sink, const char *target,
 		    const struct optset *opts);
-	/* Queue one message; never blocks for long.  0 or -errno. */
+	/*
+	 * Queue one message; never blocks.  0, or -errno when it was dropped
+	 * (and counted in sink->dropped).
+	 */
 	int (*write)(struct sink *sink, const char *msg, size_t len);
-	/* Push out what is queued; -EPIPE when the reader is gone. */
+	/*
+	 * Write what is queued, as far as it goes without blocking; -EPIPE
+	 * when stdout's reader is gone (the sink said so), which ends the run.
+	 */
 	int (*flush)(struct sink *sink);
 	void (*close)(struct sink *sink);
 	/* The sink delimits messages itself; else each ends with a newline. */
 	bool frames_messages;
+	/* A collector over the network: reconnects, bpfhost.stats records. */
+	bool network;
 
-	/* Network sinks only (NULL otherwise). */
-	/* The sink's socket in the event loop became ready (epoll events). */
+	/* The fd the sink watches in the event loop became ready. */
 	void (*io)(struct sink *sink, uint32_t events);
 	/* Reconnect timers, stop deadline; called every loop turn. */
 	void (*tick)(struct sink *sink, uint64_t now_ns);
@@ -87,10 +94,17 @@ struct sink {
 	char *target;
 	const char *name;	/* the output's section name, for messages */
 	int epfd;		/* the runtime's event loop */
-	void *priv;		/* network sinks: connection and queue */
-	/* Network sinks: every message given to write() ends up in one. */
+	void *priv;		/* the sink's queue and state */
+	uint32_t watched;	/* epoll events registered; 0 = none */
+	/* Every message given to write() ends up in sent or dropped. */
 	uint64_t sent, dropped, reconnects;
+	/* Of dropped: lost to write errors (the run then exits 1). */
+	uint64_t write_errors;
+	int last_error;		/* the last of them, an errno */
 };
+
+/* Watch fd in the event loop for events (0: stop watching). */
+void sink_watch(struct sink *sink, int fd, uint32_t events);
 
 struct output {
 	char *name;			/* section name: "output", "output.siem" */
@@ -138,6 +152,8 @@ int pipeline_start(struct pipeline *pipe, const struct event_type **types,
 void pipeline_emit(struct pipeline *pipe, const struct record *rec);
 /* Write out what was queued; -EPIPE when stdout's reader went away. */
 int pipeline_flush(struct pipeline *pipe);
+/* Whether an output lost messages to write errors (exit 1). */
+bool pipeline_write_failed(const struct pipeline *pipe);
 void pipeline_free(struct pipeline *pipe);
 
 /*

@@ -5,7 +5,8 @@
  * A slow or dead collector must never stall event intake or the other
  * outputs.  Each sink keeps a bounded queue of messages; its socket is
  * non-blocking and lives in the runtime's epoll set; what does not fit in
- * the queue is dropped and counted.  A lost connection is retried with
+ * the queue is dropped and counted.  A host name is resolved off the loop
+ * (resolver.h), at every connect.  A lost connection is retried with
  * capped exponential backoff.  Streams (tcp, tls, a unix stream socket)
  * carry octet-counted frames (RFC 6587 §3.4.1, RFC 5425 §4.3); datagrams
  * carry one message each (RFC 5426).  A message cut by a lost connection
@@ -23,20 +24,25 @@
 
 #include "../clock.h"
 #include "../log.h"
+#include "msg_queue.h"
 #include "net_conn.h"
 #include "net_target.h"
 #include "output.h"
+#include "resolver.h"
 #include "tls_module.h"
 
 /* Room before each queued message for its octet count: "4294967295 " */
 #define FRAME_ROOM 12
-#define CONNECT_TIMEOUT_NS (5 * 1000000000ull)
+/* Resolving and connecting, together. */
+#define CONNECT_TIMEOUT_S 5
+#define CONNECT_TIMEOUT_NS (CONNECT_TIMEOUT_S * 1000000000ull)
 #define NS_PER_MS 1000000ull
 /* Frames written by one sendmsg() on a plain stream. */
 #define SEND_BATCH 64
 
 enum net_state {
 	NET_DOWN,		/* waiting for retry_at */
+	NET_RESOLVING,		/* the host name is being looked up */
 	NET_CONNECTING,		/* non-blocking connect in progress */
 	NET_HANDSHAKE,		/* TLS handshake in progress */
 	NET_UP,
@@ -46,14 +52,12 @@ struct net_sink {
 	struct net_target target;
 	const struct tls_ops *tls_ops;	/* the TLS module; NULL unless tls:// */
 	struct tls_config *tls;
+	struct resolver resolver;
 	struct net_conn conn;
 	struct tls_session *session;
 	enum net_state state;
-	uint32_t armed;		/* epoll events registered; 0 = none */
 
-	struct strbuf *slots;	/* ring of queued messages */
-	size_t cap, head, count;
-	size_t head_off;	/* bytes of the head message already sent */
+	struct msg_queue q;
 
 	uint64_t backoff_min, backoff_max, backoff;
 	uint64_t retry_at, attempt_deadline;
@@ -160,25 +164,17 @@ static int net_sink_configure(struct output *out,
 		return -EINVAL;
 	}
 	ns->backoff = ns->backoff_min;
-	ns->cap = optset_int(o, "queue_size", 0);
+	if (msg_queue_init(&ns->q, optset_int(o, "queue_size", 0), FRAME_ROOM))
+		return -ENOMEM;
 	return ns->target.scheme == NET_TLS ? configure_tls(out, sec, ns) : 0;
 }
 
-/* Register the socket for events (0: unregister). */
+/* Watch the socket for events (0: stop watching). */
 static void arm(struct sink *sink, uint32_t events)
 {
 	struct net_sink *ns = sink->priv;
-	struct epoll_event ev = { .events = events, .data.ptr = sink };
-	int op;
 
-	if (events == ns->armed || ns->conn.fd < 0)
-		return;
-	op = !ns->armed ? EPOLL_CTL_ADD : events ? EPOLL_CTL_MOD :
-						   EPOLL_CTL_DEL;
-	if (epoll_ctl(sink->epfd, op, ns->conn.fd, &ev) && op != EPOLL_CTL_DEL)
-		log_warn("[%s] cannot watch the socket: %s", sink->name,
-			 strerror(errno));
-	ns->armed = events;
+	sink_watch(sink, ns->conn.fd, events);
 }
 
 static void drop_connection(struct sink *sink)
@@ -190,7 +186,7 @@ static void drop_connection(struct sink *sink)
 		ns->tls_ops->session_free(ns->session);
 	ns->session = NULL;
 	net_conn_close(&ns->conn);
-	ns->head_off = 0;
+	ns->q.head_off = 0;
 	ns->state = NET_DOWN;
 }
 
@@ -203,7 +199,7 @@ static void fail_because(struct sink *sink, const char *why)
 		log_warn("[%s] %s: %s; retrying with backoff up to %llu ms, queueing up to %zu messages",
 			 sink->name, sink->target, why,
 			 (unsigned long long)(ns->backoff_max / NS_PER_MS),
-			 ns->cap);
+			 ns->q.cap);
 	drop_connection(sink);
 	ns->failing = true;
 	ns->retry_at = clock_mono_ns() + ns->backoff;
@@ -296,45 +292,68 @@ static void connect_result(struct sink *sink, int err)
 	}
 }
 
+/* Connect once the name is resolved; on a timeout, fail the attempt. */
+static void resolving(struct sink *sink, uint64_t now)
+{
+	struct net_sink *ns = sink->priv;
+	struct addrinfo *addrs = NULL;
+	char why[384];
+	int err = resolver_poll(&ns->resolver, &addrs, why, sizeof(why));
+
+	if (!err) {
+		connect_result(sink, net_conn_start(&ns->conn, &ns->target,
+						    addrs));
+	} else if (err != -EINPROGRESS) {
+		fail_because(sink, why);
+	} else if (now > ns->attempt_deadline) {
+		/* The lookup goes on; the next attempt takes its answer. */
+		snprintf(why, sizeof(why), "cannot resolve %s: no answer in %d s",
+			 ns->target.host, CONNECT_TIMEOUT_S);
+		fail_because(sink, why);
+	}
+}
+
 static void attempt(struct sink *sink, uint64_t now)
 {
 	struct net_sink *ns = sink->priv;
+	int err;
 
 	ns->attempt_deadline = now + CONNECT_TIMEOUT_NS;
-	connect_result(sink, net_conn_start(&ns->conn, &ns->target));
+	if (ns->target.scheme == NET_UNIX) {
+		connect_result(sink, net_conn_start(&ns->conn, &ns->target,
+						    NULL));
+		return;
+	}
+	err = resolver_start(&ns->resolver, ns->target.host, ns->target.port,
+			     ns->target.scheme == NET_UDP ? SOCK_DGRAM :
+							    SOCK_STREAM);
+	if (err) {
+		fail(sink, "resolve", err);
+		return;
+	}
+	ns->state = NET_RESOLVING;
+	resolving(sink, now);
 }
 
 static int net_sink_open(struct sink *sink, const char *target,
 			 const struct optset *opts)
 {
-	struct net_sink *ns = sink->priv;
-
 	(void)opts;
 	sink->target = strdup(target);
-	ns->slots = calloc(ns->cap, sizeof(*ns->slots));
-	if (!sink->target || !ns->slots)
+	if (!sink->target)
 		return -ENOMEM;
 	/* A collector that is away now is retried; the host starts anyway. */
 	attempt(sink, clock_mono_ns());
 	return 0;
 }
 
-static void pop(struct sink *sink)
-{
-	struct net_sink *ns = sink->priv;
-
-	ns->head = (ns->head + 1) % ns->cap;
-	ns->count--;
-	ns->head_off = 0;
-}
-
 /*
  * Slot idx as it goes on the wire: for a stream, its octet count is written
  * into the room left before the message.
  */
-static struct iovec frame(struct net_sink *ns, size_t idx)
+static struct iovec frame(struct net_sink *ns, size_t i)
 {
-	struct strbuf *slot = &ns->slots[idx];
+	struct strbuf *slot = msg_queue_slot(&ns->q, i);
 	size_t len = slot->len - FRAME_ROOM;
 	char *buf = slot->data + FRAME_ROOM, prefix[FRAME_ROOM];
 	int plen;
@@ -350,22 +369,23 @@ static struct iovec frame(struct net_sink *ns, size_t idx)
 
 /*
  * Write what the queue holds from its head: several frames in one call on
- * a plain stream, one datagram or one TLS write otherwise.  Returns bytes
- * written or -errno; *events says what to wait for on -EAGAIN.
+ * a plain stream, one datagram or one TLS write otherwise.  iov: room for
+ * SEND_BATCH frames, filled with what was offered.  Returns bytes written
+ * or -errno; *events says what to wait for on -EAGAIN.
  */
-static ssize_t transmit(struct net_sink *ns, uint32_t *events)
+static ssize_t transmit(struct net_sink *ns, struct iovec *iov,
+			uint32_t *events)
 {
-	struct iovec iov[SEND_BATCH];
 	int n = 0;
 	ssize_t ret;
 
 	do {
-		iov[n] = frame(ns, (ns->head + n) % ns->cap);
+		iov[n] = frame(ns, n);
 		n++;
 	} while (ns->conn.stream && !ns->session && n < SEND_BATCH &&
-		 (size_t)n < ns->count);
-	iov[0].iov_base = (char *)iov[0].iov_base + ns->head_off;
-	iov[0].iov_len -= ns->head_off;
+		 (size_t)n < ns->q.count);
+	iov[0].iov_base = (char *)iov[0].iov_base + ns->q.head_off;
+	iov[0].iov_len -= ns->q.head_off;
 	*events = EPOLLOUT;
 	if (ns->session)
 		return ns->tls_ops->send(ns->session, iov[0].iov_base,
@@ -377,24 +397,6 @@ static ssize_t transmit(struct net_sink *ns, uint32_t *events)
 	return ret;
 }
 
-/* n bytes went out from the head of the queue. */
-static void consume(struct sink *sink, size_t n)
-{
-	struct net_sink *ns = sink->priv;
-
-	while (n) {
-		size_t left = frame(ns, ns->head).iov_len - ns->head_off;
-
-		if (n < left) {
-			ns->head_off += n;
-			return;
-		}
-		n -= left;
-		sink->sent++;
-		pop(sink);
-	}
-}
-
 static bool peer_closed(struct net_sink *ns)
 {
 	return ns->session ? ns->tls_ops->peer_closed(ns->session) :
@@ -404,17 +406,18 @@ static bool peer_closed(struct net_sink *ns)
 static void send_queue(struct sink *sink)
 {
 	struct net_sink *ns = sink->priv;
+	struct iovec iov[SEND_BATCH];
 	uint32_t events;
 
-	if (ns->state != NET_UP || !ns->count)
+	if (ns->state != NET_UP || !ns->q.count)
 		return;
 	/* Writes to a closed stream would be lost yet look sent. */
 	if (ns->conn.stream && peer_closed(ns)) {
 		fail_because(sink, "connection closed by the collector");
 		return;
 	}
-	while (ns->count) {
-		ssize_t n = transmit(ns, &events);
+	while (ns->q.count) {
+		ssize_t n = transmit(ns, iov, &events);
 
 		if (n == -EAGAIN || n == -EWOULDBLOCK || n == -ENOBUFS) {
 			arm(sink, up_events(ns) | events);
@@ -423,11 +426,10 @@ static void send_queue(struct sink *sink)
 		if (n == -EMSGSIZE) {
 			if (!ns->told_too_long)
 				log_warn("[%s] a %zu-byte message is too long for one datagram; dropped (counted)",
-					 sink->name,
-					 frame(ns, ns->head).iov_len);
+					 sink->name, iov[0].iov_len);
 			ns->told_too_long = true;
-			sink->dropped++;
-			pop(sink);
+			sink->dropped += msg_queue_advance(&ns->q, iov,
+							   iov[0].iov_len);
 			continue;
 		}
 		if (n < 0) {
@@ -435,8 +437,9 @@ static void send_queue(struct sink *sink)
 			return;
 		}
 		/* A datagram goes whole or not at all. */
-		consume(sink, ns->conn.stream ? (size_t)n :
-						frame(ns, ns->head).iov_len);
+		sink->sent += msg_queue_advance(&ns->q, iov,
+						ns->conn.stream ? (size_t)n :
+								  iov[0].iov_len);
 	}
 	arm(sink, up_events(ns));
 }
@@ -444,24 +447,11 @@ static void send_queue(struct sink *sink)
 static int net_sink_write(struct sink *sink, const char *msg, size_t len)
 {
 	struct net_sink *ns = sink->priv;
-	struct strbuf *slot;
+	int err = msg_queue_push(&ns->q, msg, len);
 
-	if (ns->count == ns->cap) {
+	if (err)
 		sink->dropped++;
-		return -ENOBUFS;
-	}
-	slot = &ns->slots[(ns->head + ns->count) % ns->cap];
-	sb_reset(slot);
-	if (sb_reserve(slot, FRAME_ROOM + len)) {
-		slot->len = FRAME_ROOM;
-		sb_append(slot, msg, len);
-	}
-	if (slot->failed) {
-		sink->dropped++;
-		return -ENOMEM;
-	}
-	ns->count++;
-	return 0;
+	return err;
 }
 
 static int net_sink_flush(struct sink *sink)
@@ -478,6 +468,7 @@ static void net_sink_io(struct sink *sink, uint32_t events)
 
 	switch (ns->state) {
 	case NET_DOWN:
+	case NET_RESOLVING:
 		break;
 	case NET_CONNECTING:
 		arm(sink, 0);
@@ -512,15 +503,14 @@ static void net_sink_tick(struct sink *sink, uint64_t now)
 {
 	struct net_sink *ns = sink->priv;
 
-	if (ns->stopping && now >= ns->stop_deadline && ns->count) {
+	if (ns->stopping && now >= ns->stop_deadline)
 		/* Out of time at stop: what is left is lost, and counted. */
-		sink->dropped += ns->count;
-		ns->count = 0;
-		ns->head_off = 0;
-	}
+		sink->dropped += msg_queue_clear(&ns->q);
 	if (ns->state == NET_DOWN && now >= ns->retry_at &&
-	    !(ns->stopping && !ns->count)) {
+	    !(ns->stopping && !ns->q.count)) {
 		attempt(sink, now);
+	} else if (ns->state == NET_RESOLVING) {
+		resolving(sink, now);
 	} else if ((ns->state == NET_CONNECTING ||
 		    ns->state == NET_HANDSHAKE) && now > ns->attempt_deadline) {
 		fail(sink, ns->state == NET_CONNECTING ? "connect" :
@@ -533,7 +523,7 @@ static size_t net_sink_pending(const struct sink *sink)
 {
 	const struct net_sink *ns = sink->priv;
 
-	return ns ? ns->count : 0;
+	return ns ? ns->q.count : 0;
 }
 
 static void net_sink_begin_stop(struct sink *sink, uint64_t deadline)
@@ -551,10 +541,9 @@ static void net_sink_close(struct sink *sink)
 	if (!ns)
 		return;
 	drop_connection(sink);
-	sink->dropped += ns->count;
-	for (size_t i = 0; ns->slots && i < ns->cap; i++)
-		sb_free(&ns->slots[i]);
-	free(ns->slots);
+	resolver_cancel(&ns->resolver);
+	sink->dropped += msg_queue_clear(&ns->q);
+	msg_queue_free(&ns->q);
 	if (ns->tls)
 		ns->tls_ops->config_free(ns->tls);
 	free(ns);
@@ -571,6 +560,7 @@ const struct sink_ops net_sink_ops = {
 	.flush = net_sink_flush,
 	.close = net_sink_close,
 	.frames_messages = true,
+	.network = true,
 	.io = net_sink_io,
 	.tick = net_sink_tick,
 	.pending = net_sink_pending,
