@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../log.h"
 #include "output.h"
 
 /* Past this, write before the next wake-up: bounds memory in a burst. */
@@ -21,6 +22,14 @@ static bool fd_sink_accepts(const char *target)
 	       (!strncmp(target, "file:", 5) && target[5]);
 }
 
+static int open_file(const char *target)
+{
+	int fd = open(target + 5, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		      0640);
+
+	return fd < 0 ? -errno : fd;
+}
+
 static int fd_sink_open(struct sink *sink, const char *target,
 			const struct optset *opts)
 {
@@ -30,11 +39,9 @@ static int fd_sink_open(struct sink *sink, const char *target,
 	} else if (!strcmp(target, "stderr")) {
 		sink->fd = STDERR_FILENO;
 	} else {
-		sink->fd = open(target + 5,
-				O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-				0640);
+		sink->fd = open_file(target);
 		if (sink->fd < 0)
-			return -errno;
+			return sink->fd;
 	}
 	sink->target = strdup(target);
 	return sink->target ? 0 : -ENOMEM;
@@ -72,6 +79,27 @@ static int fd_sink_write(struct sink *sink, const char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * logrotate renamed the file and sent SIGHUP: what is batched goes to the
+ * old file, the records after it to a new file at the path.
+ */
+static void fd_sink_reopen(struct sink *sink)
+{
+	int fd;
+
+	if (strncmp(sink->target, "file:", 5))
+		return;
+	fd = open_file(sink->target);
+	if (fd < 0) {
+		log_warn("[%s] cannot reopen %s: %s; still writing to the file it had open",
+			 sink->name, sink->target + 5, strerror(-fd));
+		return;
+	}
+	fd_sink_flush(sink);
+	close(sink->fd);
+	sink->fd = fd;
+}
+
 static void fd_sink_close(struct sink *sink)
 {
 	fd_sink_flush(sink);
@@ -88,5 +116,6 @@ const struct sink_ops fd_sink_ops = {
 	.open = fd_sink_open,
 	.write = fd_sink_write,
 	.flush = fd_sink_flush,
+	.reopen = fd_sink_reopen,
 	.close = fd_sink_close,
 };

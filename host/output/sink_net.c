@@ -168,7 +168,7 @@ static int net_sink_configure(struct output *out,
 static void arm(struct sink *sink, uint32_t events)
 {
 	struct net_sink *ns = sink->priv;
-	struct epoll_event ev = { .events = events, .data.ptr = sink };
+	struct epoll_event ev = { .events = events, .data.ptr = &sink->source };
 	int op;
 
 	if (events == ns->armed || ns->conn.fd < 0)
