@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -543,8 +544,16 @@ static int run(struct session *s)
 int main(int argc, char **argv)
 {
 	struct session s = { .rt = { .epfd = -1, .sigfd = -1 } };
+	sigset_t hup;
 	int ret;
 
+	/*
+	 * SIGHUP never ends bpfhost, not even while it starts: held until the
+	 * event loop reads it (runtime_init), then it reopens file outputs.
+	 */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hup, NULL);
 	log_route_libbpf();
 	if (parse_cli(&s.cli, argc, argv)) {
 		ret = EXIT_USAGE;

@@ -455,16 +455,32 @@ static void print_plugin_summary(const struct runtime *rt, unsigned int i)
 
 void runtime_stop(struct runtime *rt)
 {
+	uint64_t start = clock_mono_ns(), deadline;
+
 	log_debug("stopping: %s", rt->stop_reason ? rt->stop_reason : "error");
 	for_each_plugin_at_once(rt, PLUGIN_ATTACHED, detach_job, NULL);
+	deadline = clock_mono_ns() + RUNTIME_STOP_DRAIN_MS * 1000000ull;
+	log_debug("every plugin detached in %.1f ms",
+		  (clock_mono_ns() - start) / 1e6);
 	/*
-	 * What was submitted before the detach is still in the rings, and
-	 * nothing more comes: drain them, writing out as we go.
+	 * What was submitted before the detach is still in the rings: drain
+	 * them, writing out as we go.  A plugin without a detach callback is
+	 * still attached and may fill its ring as fast as we read it.
 	 */
-	while (drain_rings(rt))
+	while (drain_rings(rt)) {
 		pipeline_flush(rt->pipe);
+		if (clock_mono_ns() > deadline) {
+			log_warn("stopped reading the ring buffers after %d ms; the records still in them are not in the summary",
+				 RUNTIME_STOP_DRAIN_MS);
+			break;
+		}
+	}
 	pipeline_flush(rt->pipe);
+	log_debug("rings drained and written out %.1f ms after the signal",
+		  (clock_mono_ns() - start) / 1e6);
 	flush_outputs(rt);
+	log_debug("outputs flushed %.1f ms after the signal",
+		  (clock_mono_ns() - start) / 1e6);
 
 	for (unsigned int i = 0; i < rt->nplugins; i++)
 		print_plugin_summary(rt, i);

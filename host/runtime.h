@@ -24,6 +24,8 @@
  * timers and signals are served: a flood cannot hold the loop.
  */
 #define RUNTIME_RING_BATCH 1024
+/* At stop, the rings are read for at most this long after the detach. */
+#define RUNTIME_STOP_DRAIN_MS 500
 
 struct runtime {
 	struct plugin *plugins;

@@ -19,6 +19,16 @@ FLOOD_THREADS = 16
 FLUSH_TIMEOUT_MS = 200
 
 
+def sanitized():
+    """An AddressSanitizer build does the same work 2-3 times slower."""
+    with open(BPFHOST, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
+# The bound is the production build's; the sanitizer build gets 3 times it.
+STOP_BOUND_S = (1.0 + FLUSH_TIMEOUT_MS / 1000) * (3 if sanitized() else 1)
+
+
 class Collector:
     """A TCP listener on loopback that counts the bytes it receives."""
 
@@ -131,14 +141,20 @@ class EventLoop(unittest.TestCase):
                                "the file output stalled in second %d of the "
                                "flood" % second)
         self.assertIsNone(flood.poll())
-        start = time.monotonic()
-        proc.send_signal(sig)
-        rc = proc.wait(30)
-        took = time.monotonic() - start
+        # The test itself must not be starved by the flood it measures in.
+        nice = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, 0, -10)
+        try:
+            start = time.monotonic()
+            proc.send_signal(sig)
+            rc = proc.wait(30)
+            took = time.monotonic() - start
+        finally:
+            os.setpriority(os.PRIO_PROCESS, 0, nice)
         flood.kill()
         flood.wait()
         self.assertEqual(rc, 0, self.stderr())
-        self.assertLess(took, 1.0 + FLUSH_TIMEOUT_MS / 1000,
+        self.assertLess(took, STOP_BOUND_S,
                         "%s took %.2f s under the flood" % (sig.name, took))
         self.assertRegex(self.stderr(), r"bpfhost: filesnoop: \d+ events, "
                          r"\d+ lost")
