@@ -20,13 +20,16 @@ FLUSH_TIMEOUT_MS = 200
 
 
 def sanitized():
-    """An AddressSanitizer build does the same work 2-3 times slower."""
+    """An AddressSanitizer build does the same work 2-3 times slower, and
+    more than that when its CPU share shrinks under the flood and beside
+    the other tests meson runs at the same time."""
     with open(BPFHOST, "rb") as f:
         return b"__asan_init" in f.read()
 
 
-# The bound is the production build's; the sanitizer build gets 3 times it.
-STOP_BOUND_S = (1.0 + FLUSH_TIMEOUT_MS / 1000) * (3 if sanitized() else 1)
+# The bound is the production build's; the sanitizer build gets 5 times it.
+# (Without bounded ring reads the run does not end while the flood lasts.)
+STOP_BOUND_S = (1.0 + FLUSH_TIMEOUT_MS / 1000) * (5 if sanitized() else 1)
 
 
 class Collector:
