@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,9 @@ static const struct bpfhost_option host_options[] = {
 	{ .name = "plugins", .type = BPFHOST_OPT_STRING,
 	  .flags = BPFHOST_OPT_MULTI, .min = 1,
 	  .help = "plugins to run when no -p is given (space or comma separated)" },
+	{ .name = "on_plugin_failure", .type = BPFHOST_OPT_ENUM, .def = "stop",
+	  .choices = "stop|continue",
+	  .help = "a plugin that fails to start: stop every plugin and exit, or run the others without it (reported loudly)" },
 };
 
 static void usage(FILE *out)
@@ -441,6 +445,7 @@ static int prepare(struct session *s)
 				 false);
 	if (err)
 		return err;
+	optset_apply_defaults(&s->host_opts);
 	if (running_from_build_tree())
 		tls_module_set_dir(BPFHOST_BUILD_TLS_MODULE_DIR);
 	err = pipeline_configure(&s->pipe, s->have_cfg ? &s->cfg : NULL,
@@ -520,7 +525,9 @@ static int run(struct session *s)
 	err = pipeline_start(&s->pipe, s->rt.types, s->rt.ntypes);
 	if (err)
 		return EXIT_RUNTIME;
-	err = runtime_start(&s->rt);
+	err = runtime_start(&s->rt, !strcmp(optset_str(&s->host_opts,
+							 "on_plugin_failure", 0),
+					    "continue"));
 	if (err) {
 		/* open() refusing its options is bad input, the rest is not. */
 		pipeline_flush(&s->pipe);
@@ -539,9 +546,17 @@ static int run(struct session *s)
 int main(int argc, char **argv)
 {
 	struct session s = { .rt = { .epfd = -1, .sigfd = -1 } };
+	sigset_t hup;
 	int ret;
 
 	stdio_guard();
+	/*
+	 * SIGHUP never ends bpfhost, not even while it starts: held until the
+	 * event loop reads it (runtime_init), then it reopens file outputs.
+	 */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hup, NULL);
 	log_route_libbpf();
 	if (parse_cli(&s.cli, argc, argv)) {
 		ret = EXIT_USAGE;

@@ -2,21 +2,15 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
 #include "btf_check.h"
 #include "log.h"
 #include "plugin.h"
 #include "plugin_file.h"
-#include "runtime.h"
 #include "schema.h"
 
 /* Callbacks every version-1 table has; a smaller table is malformed. */
@@ -187,15 +181,24 @@ int plugin_configure(struct plugin *p, const struct config_section *sec)
 	return 0;
 }
 
+int plugin_open(struct plugin *p, const struct bpfhost_host_api *host,
+		struct bpfhost_plugin_ctx *ctx)
+{
+	int err;
+
+	if (p->stage != PLUGIN_LOADED)
+		return -EALREADY;
+	err = p->ops.open(host, ctx, &p->state);
+	if (!err)
+		p->stage = PLUGIN_OPENED;
+	return err;
+}
+
 int plugin_step(struct plugin *p)
 {
 	int err;
 
 	switch (p->stage) {
-	case PLUGIN_LOADED:
-		err = p->ops.open(&plugin_host_api,
-				  (struct bpfhost_plugin_ctx *)p, &p->state);
-		break;
 	case PLUGIN_OPENED:
 		err = p->ops.load(p->state);
 		break;
@@ -228,129 +231,3 @@ void plugin_close(struct plugin *p)
 	p->state = NULL;
 	p->stage = PLUGIN_LOADED;
 }
-
-uint64_t plugin_lost(const struct plugin *p)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	uint64_t total = 0;
-
-	if (ncpus <= 0)
-		return 0;
-	for (unsigned int r = 0; r < p->nrings; r++) {
-		uint64_t values[ncpus];
-		uint32_t zero = 0;
-
-		if (p->lost_fds[r] < 0 ||
-		    bpf_map_lookup_elem(p->lost_fds[r], &zero, values))
-			continue;
-		for (int c = 0; c < ncpus; c++)
-			total += values[c];
-	}
-	return total;
-}
-
-/* ---- host services --------------------------------------------------- */
-
-/*
- * Plugins attach and detach on threads of their own, at the same time (see
- * runtime.c); every service that touches shared host state takes this.
- */
-static pthread_mutex_t api_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static struct plugin *ctx_plugin(struct bpfhost_plugin_ctx *ctx)
-{
-	return (struct plugin *)ctx;
-}
-
-static void api_log(struct bpfhost_plugin_ctx *ctx, enum bpfhost_log_level level,
-		    const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pthread_mutex_lock(&api_lock);
-	log_vmsg_from(ctx_plugin(ctx)->name, level, fmt, ap);
-	pthread_mutex_unlock(&api_lock);
-	va_end(ap);
-}
-
-static unsigned int api_opt_count(struct bpfhost_plugin_ctx *ctx,
-				  const char *name)
-{
-	return optset_count(&ctx_plugin(ctx)->opts, name);
-}
-
-static const char *api_opt_str(struct bpfhost_plugin_ctx *ctx,
-			       const char *name, unsigned int idx)
-{
-	return optset_str(&ctx_plugin(ctx)->opts, name, idx);
-}
-
-static int64_t api_opt_int(struct bpfhost_plugin_ctx *ctx, const char *name,
-			   unsigned int idx)
-{
-	return optset_int(&ctx_plugin(ctx)->opts, name, idx);
-}
-
-static bool api_opt_bool(struct bpfhost_plugin_ctx *ctx, const char *name)
-{
-	return optset_bool(&ctx_plugin(ctx)->opts, name);
-}
-
-static int api_add_ringbuf(struct bpfhost_plugin_ctx *ctx, int ringbuf_fd,
-			   int lost_fd)
-{
-	struct plugin *p = ctx_plugin(ctx);
-	int err;
-
-	if (p->nrings == PLUGIN_MAX_RINGS)
-		return -E2BIG;
-	pthread_mutex_lock(&api_lock);
-	err = runtime_add_ringbuf(p->rt, p, ringbuf_fd);
-	pthread_mutex_unlock(&api_lock);
-	if (err)
-		return err;
-	p->lost_fds[p->nrings++] = lost_fd;
-	return 0;
-}
-
-static int api_emit(struct bpfhost_plugin_ctx *ctx, const void *record,
-		    size_t size)
-{
-	int err;
-
-	pthread_mutex_lock(&api_lock);
-	err = runtime_deliver(ctx_plugin(ctx), record, size);
-	pthread_mutex_unlock(&api_lock);
-	return err;
-}
-
-static int api_set_tick(struct bpfhost_plugin_ctx *ctx, uint64_t interval_ms)
-{
-	struct plugin *p = ctx_plugin(ctx);
-
-	if (interval_ms && !p->ops.tick)
-		return -EINVAL;
-	runtime_set_tick(p->rt, p, interval_ms);
-	return 0;
-}
-
-static const struct bpf_object_open_opts *
-api_bpf_open_opts(struct bpfhost_plugin_ctx *ctx)
-{
-	return ctx_plugin(ctx)->open_opts;
-}
-
-const struct bpfhost_host_api plugin_host_api = {
-	.abi_version = BPFHOST_ABI_VERSION,
-	.size = sizeof(struct bpfhost_host_api),
-	.log = api_log,
-	.opt_count = api_opt_count,
-	.opt_str = api_opt_str,
-	.opt_int = api_opt_int,
-	.opt_bool = api_opt_bool,
-	.add_ringbuf = api_add_ringbuf,
-	.emit = api_emit,
-	.set_tick = api_set_tick,
-	.bpf_open_opts = api_bpf_open_opts,
-};

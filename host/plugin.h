@@ -22,10 +22,6 @@ enum plugin_stage {
 	PLUGIN_DETACHED,
 };
 
-#define PLUGIN_MAX_RINGS 8
-
-struct runtime;
-
 struct plugin {
 	char *name;
 	char *path;
@@ -37,20 +33,7 @@ struct plugin {
 	struct event_type *types;
 	void *state;
 	enum plugin_stage stage;
-	/* What host->bpf_open_opts() hands the plugin; NULL: nothing. */
-	const struct bpf_object_open_opts *open_opts;
-
-	struct runtime *rt;
-	int lost_fds[PLUGIN_MAX_RINGS];
-	unsigned int nrings;
-	uint64_t events;
-	uint64_t malformed;	/* records that did not match their schema */
-	uint64_t tick_ns;
-	uint64_t next_tick_ns;
 };
-
-/* Host services handed to every plugin. */
-extern const struct bpfhost_host_api plugin_host_api;
 
 /* True for a plugin name a user may give: [a-z0-9_]+ */
 bool plugin_name_valid(const char *name);
@@ -69,15 +52,15 @@ void plugin_unload(struct plugin *p);
 int plugin_configure(struct plugin *p, const struct config_section *sec);
 
 /*
- * The next step of the lifecycle: open, load or attach, by the stage it is
- * at.  0 (the stage moved on) or the op's -errno (the stage stays).
+ * ops->open with the host's services and the ctx they know the plugin by;
+ * then plugin_step: load, then attach.  0 (the stage moved on) or the op's
+ * -errno (the stage stays; -EALREADY: not the stage for this step).
  */
+int plugin_open(struct plugin *p, const struct bpfhost_host_api *host,
+		struct bpfhost_plugin_ctx *ctx);
 int plugin_step(struct plugin *p);
-/* Undo whatever plugin_start reached: detach, then close. */
+/* Undo whatever the steps reached: detach, then close. */
 void plugin_detach(struct plugin *p);
 void plugin_close(struct plugin *p);
-
-/* Sum of the plugin's per-CPU lost counters. */
-uint64_t plugin_lost(const struct plugin *p);
 
 #endif

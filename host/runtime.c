@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "clock.h"
+#include "host_api.h"
 #include "kernel_types.h"
 #include "log.h"
 #include "runtime.h"
@@ -20,17 +21,17 @@
 int runtime_init(struct runtime *rt, struct plugin *plugins, unsigned int n,
 		 struct pipeline *pipe)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &rt->signals };
 	sigset_t mask;
+	int err;
 
-	*rt = (struct runtime){ .plugins = plugins, .nplugins = n,
-				.pipe = pipe, .epfd = -1, .sigfd = -1 };
-	for (unsigned int i = 0; i < n; i++)
-		plugins[i].rt = rt;
-
+	*rt = (struct runtime){ .plugins = plugins, .pipe = pipe, .epfd = -1,
+				.sigfd = -1,
+				.signals = { .kind = EVENT_SOURCE_SIGNAL } };
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL))
 		return -errno;
 	/* A dead reader shows up as EPIPE from write(), handled there. */
@@ -39,9 +40,17 @@ int runtime_init(struct runtime *rt, struct plugin *plugins, unsigned int n,
 	rt->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (rt->sigfd < 0 || rt->epfd < 0)
 		return -errno;
-	ev.data.ptr = NULL;
 	if (epoll_ctl(rt->epfd, EPOLL_CTL_ADD, rt->sigfd, &ev))
 		return -errno;
+	rt->runs = calloc(n ? n : 1, sizeof(*rt->runs));
+	if (!rt->runs)
+		return -ENOMEM;
+	rt->nplugins = n;
+	for (unsigned int i = 0; i < n; i++)
+		plugin_run_init(&rt->runs[i], &plugins[i], pipe, rt->epfd);
+	err = host_events_init(&rt->host_events, pipe, n);
+	if (err)
+		return err;
 	/* Network outputs put their sockets in the same set. */
 	pipe->epfd = rt->epfd;
 	clock_sync();
@@ -64,61 +73,18 @@ int runtime_event_types(struct runtime *rt)
 	return 0;
 }
 
-int runtime_deliver(struct plugin *p, const void *data, size_t size)
+/* Out of the loop first: closing the plugin closes its rings' maps. */
+static void close_plugin(struct runtime *rt, unsigned int i)
 {
-	const struct bpfhost_event_header *h = data;
-	struct record rec;
-
-	if (size < sizeof(*h) || h->type >= p->ops.nevents ||
-	    size < p->types[h->type].min_size) {
-		p->malformed++;
-		return -EINVAL;
-	}
-	rec.type = &p->types[h->type];
-	rec.data = data;
-	rec.size = size;
-	rec.real_ns = clock_boot_to_real(h->ts_boot_ns ? h->ts_boot_ns :
-							 clock_boot_ns());
-	pipeline_emit(p->rt->pipe, &rec);
-	p->events++;
-	return 0;
-}
-
-static int on_ring_record(void *ctx, void *data, size_t size)
-{
-	runtime_deliver(ctx, data, size);
-	return 0;
-}
-
-int runtime_add_ringbuf(struct runtime *rt, struct plugin *p, int map_fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	if (rt->rings)
-		return ring_buffer__add(rt->rings, map_fd, on_ring_record, p);
-	rt->rings = ring_buffer__new(map_fd, on_ring_record, p, NULL);
-	if (!rt->rings)
-		return -errno;
-	/* Forced wake-ups land here; the rest is drained on the timer. */
-	ev.data.ptr = rt->rings;
-	if (epoll_ctl(rt->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(rt->rings),
-		      &ev))
-		return -errno;
-	return 0;
-}
-
-void runtime_set_tick(struct runtime *rt, struct plugin *p,
-		      uint64_t interval_ms)
-{
-	(void)rt;
-	p->tick_ns = interval_ms * 1000000ull;
-	p->next_tick_ns = interval_ms ? clock_mono_ns() + p->tick_ns : 0;
+	plugin_run_set_tick(&rt->runs[i], 0);
+	plugin_run_release(&rt->runs[i]);
+	plugin_close(&rt->plugins[i]);
 }
 
 static void unwind(struct runtime *rt)
 {
 	for (unsigned int i = rt->nplugins; i-- > 0;)
-		plugin_close(&rt->plugins[i]);
+		close_plugin(rt, i);
 }
 
 struct plugin_job {
@@ -152,7 +118,7 @@ static void for_each_plugin_at_once(struct runtime *rt, enum plugin_stage at,
 				    void (*fn)(struct plugin *p, int *err),
 				    int *errs)
 {
-	struct plugin_job jobs[rt->nplugins];
+	struct plugin_job jobs[rt->nplugins ? rt->nplugins : 1];
 
 	for (unsigned int i = 0; i < rt->nplugins; i++) {
 		jobs[i] = (struct plugin_job){ .p = &rt->plugins[i], .fn = fn };
@@ -185,14 +151,16 @@ static void detach_job(struct plugin *p, int *err)
 /*
  * One lifecycle step for every plugin at stage `from`: open one plugin
  * after the other (open reads options and may refuse them), load and
- * attach all at once.  A plugin whose step fails is reported and closed,
- * and the others go on without it; but open() refusing its options is bad
- * config, and then nothing runs (-EINVAL).
+ * attach all at once.  A plugin whose step fails fails the run (its -errno;
+ * -EINVAL when open() refused its options: bad config), unless keep_going:
+ * then it is reported, closed, and the others go on without it.  Bad
+ * options fail the run either way: the config needs fixing.
  */
-static int start_phase(struct runtime *rt, enum plugin_stage from)
+static int start_phase(struct runtime *rt, enum plugin_stage from,
+		       bool keep_going)
 {
 	bool at_once = from != PLUGIN_LOADED;
-	int errs[rt->nplugins];
+	int errs[rt->nplugins ? rt->nplugins : 1], ret = 0;
 
 	memset(errs, 0, sizeof(errs));
 	if (at_once)
@@ -202,21 +170,30 @@ static int start_phase(struct runtime *rt, enum plugin_stage from)
 		int err = errs[i];
 
 		if (!at_once && p->stage == from)
-			err = plugin_step(p);
+			err = plugin_open(p, &host_api,
+					  host_api_ctx(&rt->runs[i]));
 		if (!err)
 			continue;	/* done, or failed an earlier phase */
 		log_debug("%s: start stopped at stage %d: %s", p->name,
 			  p->stage, strerror(-err));
 		if (err == -EINVAL && p->stage == PLUGIN_LOADED) {
-			unwind(rt);
-			return err;
+			ret = err;	/* said why itself */
+		} else if (keep_going) {
+			log_error("WARNING: plugin %s failed to start (%s) and is NOT running; the others run without it (on_plugin_failure = continue)",
+				  p->name, strerror(-err));
+			rt->runs[i].start_err = err;
+			rt->failed++;
+			close_plugin(rt, i);
+		} else {
+			log_error("plugin %s failed to start (%s); stopping every plugin (on_plugin_failure = continue under [bpfhost] runs the others without it)",
+				  p->name, strerror(-err));
+			if (!ret)
+				ret = err;
 		}
-		log_error("plugin %s failed to start (%s); the others run without it",
-			  p->name, strerror(-err));
-		runtime_set_tick(rt, p, 0);
-		plugin_close(p);
 	}
-	return 0;
+	if (ret)
+		unwind(rt);
+	return ret;
 }
 
 /*
@@ -248,7 +225,7 @@ static void share_kernel_types(struct runtime *rt, struct kernel_types *kt,
 			.sz = sizeof(opts[i]),
 			.btf_custom_path = kt->path,
 		};
-		rt->plugins[i].open_opts = &opts[i];
+		rt->runs[i].open_opts = &opts[i];
 	}
 }
 
@@ -259,7 +236,7 @@ static void share_kernel_types(struct runtime *rt, struct kernel_types *kt,
  * on the rings.  And nothing reports events until everything is loaded,
  * so filesnoop does not see the host's own start-up work.
  */
-int runtime_start(struct runtime *rt)
+int runtime_start(struct runtime *rt, bool keep_going)
 {
 	struct bpf_object_open_opts opts[rt->nplugins ? rt->nplugins : 1];
 	struct kernel_types kt;
@@ -274,7 +251,7 @@ int runtime_start(struct runtime *rt)
 						    "attached" };
 		uint64_t start = clock_mono_ns();
 
-		err = start_phase(rt, from);
+		err = start_phase(rt, from, keep_going);
 		if (err)
 			break;
 		log_debug("every plugin %s in %.1f ms", done[from],
@@ -283,7 +260,7 @@ int runtime_start(struct runtime *rt)
 	/* libbpf read the subset at load; the options were for open. */
 	kernel_types_release(&kt);
 	for (unsigned int i = 0; i < rt->nplugins; i++)
-		rt->plugins[i].open_opts = NULL;
+		rt->runs[i].open_opts = NULL;
 	if (err)
 		return err;
 	for (unsigned int i = 0; i < rt->nplugins; i++)
@@ -295,32 +272,75 @@ int runtime_start(struct runtime *rt)
 	return 0;
 }
 
-static void drain(struct runtime *rt)
+/* At most RUNTIME_RING_BATCH records from each ring; true: more wait. */
+static bool drain_rings(struct runtime *rt)
 {
-	if (rt->rings)
-		ring_buffer__consume(rt->rings);
+	bool more = false;
+
+	for (unsigned int i = 0; i < rt->nplugins; i++)
+		if (plugin_run_drain(&rt->runs[i], RUNTIME_RING_BATCH))
+			more = true;
+	return more;
 }
 
 static void run_ticks(struct runtime *rt, uint64_t now)
 {
 	for (unsigned int i = 0; i < rt->nplugins; i++) {
-		struct plugin *p = &rt->plugins[i];
+		struct plugin_run *run = &rt->runs[i];
 
-		if (!p->next_tick_ns || now < p->next_tick_ns)
+		if (!run->next_tick_ns || now < run->next_tick_ns)
 			continue;
-		p->next_tick_ns = now + p->tick_ns;
-		p->ops.tick(p->state);
+		run->next_tick_ns = now + run->tick_ns;
+		run->plugin->ops.tick(run->plugin->state);
 	}
 }
 
-static void read_signal(struct runtime *rt)
+/* SIGHUP reopens files; SIGINT and SIGTERM stop (counted: see flush). */
+static void read_signals(struct runtime *rt)
 {
 	struct signalfd_siginfo si;
 
-	if (read(rt->sigfd, &si, sizeof(si)) == sizeof(si)) {
+	while (read(rt->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP: reopening file outputs");
+			pipeline_reopen(rt->pipe);
+			continue;
+		}
 		rt->stop = true;
-		rt->stop_reason = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+		rt->stop_signals++;
+		if (!rt->stop_reason)
+			rt->stop_reason = si.ssi_signo == SIGINT ? "SIGINT" :
+								   "SIGTERM";
 	}
+}
+
+static void dispatch(struct runtime *rt, const struct epoll_event *ev)
+{
+	const struct event_source *src = ev->data.ptr;
+
+	switch (src->kind) {
+	case EVENT_SOURCE_SIGNAL:
+		read_signals(rt);
+		break;
+	case EVENT_SOURCE_RING:
+		break;	/* a forced wake-up: every turn drains every ring */
+	case EVENT_SOURCE_OUTPUT:
+		pipeline_io(src->owner, ev->events);
+		break;
+	}
+}
+
+/* Wait up to timeout_ms for the loop's descriptors, then serve them. */
+static int wait_and_dispatch(struct runtime *rt, int timeout_ms)
+{
+	struct epoll_event evs[16];
+	int n = epoll_wait(rt->epfd, evs, BPFHOST_ARRAY_SIZE(evs), timeout_ms);
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n; i++)
+		dispatch(rt, &evs[i]);
+	return 0;
 }
 
 /* One line once everything is attached: people and scripts wait for it. */
@@ -335,41 +355,37 @@ static void announce(const struct runtime *rt)
 		fprintf(stderr, "%s %s", sep, rt->plugins[i].name);
 		sep = ",";
 	}
+	if (rt->failed)
+		fprintf(stderr, " WITHOUT %u plugin%s that failed to start",
+			rt->failed, rt->failed > 1 ? "s" : "");
 	fprintf(stderr, " (stop with Ctrl-C)\n");
 }
 
-/* Ring-buffer losses travel in-band too; the pipeline rate-limits them. */
-static void report_ring_loss(struct runtime *rt)
+/* Ring-buffer losses travel in-band too, at most one record a second. */
+static void report_ring_loss(struct runtime *rt, uint64_t now)
 {
 	for (unsigned int i = 0; i < rt->nplugins; i++)
 		if (rt->plugins[i].stage == PLUGIN_ATTACHED)
-			pipeline_report_loss(rt->pipe, rt->plugins[i].name,
-					     plugin_lost(&rt->plugins[i]));
+			host_events_ring_loss(&rt->host_events, i,
+					      rt->plugins[i].name,
+					      plugin_run_lost(&rt->runs[i]),
+					      now);
 }
 
 /*
  * Give network outputs their flush_timeout_ms to send what they hold; a
- * second SIGINT/SIGTERM ends the wait.  What is left is counted dropped.
+ * further SIGINT/SIGTERM ends the wait.  What is left is counted dropped.
  */
 static void flush_outputs(struct runtime *rt)
 {
-	uint64_t now = clock_mono_ns();
+	unsigned int signals = rt->stop_signals;
 
-	pipeline_begin_stop(rt->pipe, now);
+	pipeline_begin_stop(rt->pipe, clock_mono_ns());
 	while (pipeline_pending(rt->pipe)) {
-		struct epoll_event evs[8];
-		int n = epoll_wait(rt->epfd, evs, 8, RUNTIME_POLL_MS);
-
-		now = clock_mono_ns();
-		for (int i = 0; i < n; i++) {
-			if (!evs[i].data.ptr) {
-				read_signal(rt);
-				now = UINT64_MAX;
-			} else if (evs[i].data.ptr != rt->rings) {
-				pipeline_io(evs[i].data.ptr, evs[i].events);
-			}
-		}
-		pipeline_tick(rt->pipe, now);
+		if (wait_and_dispatch(rt, RUNTIME_POLL_MS))
+			break;
+		pipeline_tick(rt->pipe, rt->stop_signals == signals ?
+						clock_mono_ns() : UINT64_MAX);
 	}
 }
 
@@ -383,9 +399,8 @@ int runtime_run(struct runtime *rt, uint64_t duration_ns)
 	if (duration_ns)
 		rt->stop_at_ns = clock_mono_ns() + duration_ns;
 	while (!rt->stop) {
-		struct epoll_event evs[8];
 		uint64_t now = clock_mono_ns();
-		int n;
+		int err;
 
 		if (rt->stop_at_ns) {
 			if (now >= rt->stop_at_ns) {
@@ -395,23 +410,19 @@ int runtime_run(struct runtime *rt, uint64_t duration_ns)
 			if ((rt->stop_at_ns - now) / 1000000 < (uint64_t)timeout)
 				timeout = (rt->stop_at_ns - now) / 1000000 + 1;
 		}
-		n = epoll_wait(rt->epfd, evs, 8, timeout);
-		timeout = RUNTIME_POLL_MS;
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		for (int i = 0; i < n; i++)
-			if (!evs[i].data.ptr)
-				read_signal(rt);
-			else if (evs[i].data.ptr != rt->rings)
-				pipeline_io(evs[i].data.ptr, evs[i].events);
-		drain(rt);
+		err = wait_and_dispatch(rt, timeout);
+		if (err)
+			return err;
+		/* A ring with more to give: the next turn does not wait. */
+		timeout = drain_rings(rt) ? 0 : RUNTIME_POLL_MS;
 		now = clock_mono_ns();
 		run_ticks(rt, now);
 		if (now - last_sync > 1000000000ull) {
 			clock_sync();
-			report_ring_loss(rt);
+			report_ring_loss(rt, now);
 			last_sync = now;
 		}
+		host_events_outputs(&rt->host_events, now);
 		if (pipeline_flush(rt->pipe) == -EPIPE) {
 			rt->stop = true;
 			rt->stop_reason = "output closed";
@@ -421,34 +432,66 @@ int runtime_run(struct runtime *rt, uint64_t duration_ns)
 	return 0;
 }
 
+static void print_plugin_summary(const struct runtime *rt, unsigned int i)
+{
+	const struct plugin_run *run = &rt->runs[i];
+	const struct plugin *p = &rt->plugins[i];
+
+	if (run->start_err) {
+		fprintf(stderr, "bpfhost: WARNING: %s did not run: it failed to start (%s)\n",
+			p->name, strerror(-run->start_err));
+		return;
+	}
+	if (p->stage != PLUGIN_DETACHED)
+		return;
+	fprintf(stderr, "bpfhost: %s: %llu events, %llu lost", p->name,
+		(unsigned long long)run->events,
+		(unsigned long long)plugin_run_lost(run));
+	if (run->malformed)
+		fprintf(stderr, ", %llu malformed",
+			(unsigned long long)run->malformed);
+	fputc('\n', stderr);
+}
+
 void runtime_stop(struct runtime *rt)
 {
+	uint64_t start = clock_mono_ns(), deadline;
+
+	log_debug("stopping: %s", rt->stop_reason ? rt->stop_reason : "error");
 	for_each_plugin_at_once(rt, PLUGIN_ATTACHED, detach_job, NULL);
-	/* Records submitted before the detach are still in the rings. */
-	drain(rt);
-	pipeline_flush(rt->pipe);
-	flush_outputs(rt);
-
-	for (unsigned int i = 0; i < rt->nplugins; i++) {
-		struct plugin *p = &rt->plugins[i];
-
-		if (p->stage != PLUGIN_DETACHED)
-			continue;	/* never started */
-		fprintf(stderr, "bpfhost: %s: %llu events, %llu lost", p->name,
-			(unsigned long long)p->events,
-			(unsigned long long)plugin_lost(p));
-		if (p->malformed)
-			fprintf(stderr, ", %llu malformed",
-				(unsigned long long)p->malformed);
-		fputc('\n', stderr);
+	deadline = clock_mono_ns() + RUNTIME_STOP_DRAIN_MS * 1000000ull;
+	log_debug("every plugin detached in %.1f ms",
+		  (clock_mono_ns() - start) / 1e6);
+	/*
+	 * What was submitted before the detach is still in the rings: drain
+	 * them, writing out as we go.  A plugin without a detach callback is
+	 * still attached and may fill its ring as fast as we read it.
+	 */
+	while (drain_rings(rt)) {
+		pipeline_flush(rt->pipe);
+		if (clock_mono_ns() > deadline) {
+			log_warn("stopped reading the ring buffers after %d ms; the records still in them are not in the summary",
+				 RUNTIME_STOP_DRAIN_MS);
+			break;
+		}
 	}
+	pipeline_flush(rt->pipe);
+	log_debug("rings drained and written out %.1f ms after the signal",
+		  (clock_mono_ns() - start) / 1e6);
+	flush_outputs(rt);
+	log_debug("outputs flushed %.1f ms after the signal",
+		  (clock_mono_ns() - start) / 1e6);
+
+	for (unsigned int i = 0; i < rt->nplugins; i++)
+		print_plugin_summary(rt, i);
 	pipeline_print_summary(rt->pipe);
 }
 
 void runtime_free(struct runtime *rt)
 {
-	ring_buffer__free(rt->rings);
 	unwind(rt);
+	free(rt->runs);
+	host_events_free(&rt->host_events);
 	free(rt->types);
 	if (rt->epfd >= 0)
 		close(rt->epfd);

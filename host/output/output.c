@@ -5,13 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../clock.h"
 #include "../log.h"
-#include "host_events.h"
 #include "output.h"
-
-/* Loss records about one source come at most this often. */
-#define LOSS_RECORD_INTERVAL_NS 1000000000ull
 
 static const struct bpfhost_option output_options[] = {
 	{ .name = "format", .type = BPFHOST_OPT_ENUM, .def = "text",
@@ -92,15 +87,6 @@ static const struct sink_ops *find_sink(const char *target)
 		if (sinks[i]->accepts(target))
 			return sinks[i];
 	return NULL;
-}
-
-const char *output_key_where(const struct output *out,
-			     const struct config_section *sec, const char *key)
-{
-	for (size_t i = 0; sec && i < sec->n; i++)
-		if (!strcmp(sec->entries[i].key, key))
-			return sec->entries[i].where;
-	return sec ? sec->where : out->name;
 }
 
 static bool is_output_section(const char *name)
@@ -187,6 +173,8 @@ int pipeline_start(struct pipeline *pipe, const struct event_type **types,
 		int err;
 
 		out->sink.epfd = pipe->epfd;
+		out->sink.source = (struct event_source){
+			.kind = EVENT_SOURCE_OUTPUT, .owner = &out->sink };
 		err = out->sink.ops->open(&out->sink, target, &out->opts);
 
 		if (err) {
@@ -249,30 +237,9 @@ bool pipeline_write_failed(const struct pipeline *pipe)
 	return false;
 }
 
-void pipeline_io(void *ptr, uint32_t events)
+void pipeline_io(struct sink *sink, uint32_t events)
 {
-	struct sink *sink = ptr;
-
 	sink->ops->io(sink, events);
-}
-
-/* Drops since the last loss record, at most one record a second. */
-static void report_drops(struct pipeline *pipe, struct output *out,
-			 uint64_t now)
-{
-	uint64_t dropped = out->sink.dropped + out->errors, lost;
-
-	if (dropped == out->reported_drops || now < out->next_loss_ns)
-		return;
-	/*
-	 * If this output drops the record too, the next one counts it: while
-	 * a collector is away, one record a second, and the first to arrive
-	 * after it is back carries the total.
-	 */
-	lost = dropped - out->reported_drops;
-	out->reported_drops = dropped;
-	out->next_loss_ns = now + LOSS_RECORD_INTERVAL_NS;
-	host_event_loss(pipe, out->name, HOST_LOSS_OUTPUT, lost, dropped);
 }
 
 void pipeline_tick(struct pipeline *pipe, uint64_t now)
@@ -282,60 +249,21 @@ void pipeline_tick(struct pipeline *pipe, uint64_t now)
 
 		if (out->sink.ops->tick)
 			out->sink.ops->tick(&out->sink, now);
-		if (pipe->stopping)
-			continue;
-		if (out->stats_ns && now >= out->next_stats_ns) {
-			if (out->next_stats_ns)
-				host_event_stats(pipe, out);
-			out->next_stats_ns = now + out->stats_ns;
-		}
-		report_drops(pipe, out, now);
 	}
 }
 
-struct loss_source {
-	char *name;
-	uint64_t reported;
-	uint64_t next_ns;
-};
-
-static struct loss_source *loss_source(struct pipeline *pipe,
-				       const char *name)
+void pipeline_reopen(struct pipeline *pipe)
 {
-	struct loss_source *ls;
+	for (unsigned int i = 0; i < pipe->n; i++) {
+		struct output *out = &pipe->outputs[i];
 
-	for (unsigned int i = 0; i < pipe->nlosses; i++)
-		if (!strcmp(pipe->losses[i].name, name))
-			return &pipe->losses[i];
-	ls = realloc(pipe->losses, (pipe->nlosses + 1) * sizeof(*ls));
-	if (!ls)
-		return NULL;
-	pipe->losses = ls;
-	ls = &ls[pipe->nlosses];
-	*ls = (struct loss_source){ .name = strdup(name) };
-	if (!ls->name)
-		return NULL;
-	pipe->nlosses++;
-	return ls;
-}
-
-void pipeline_report_loss(struct pipeline *pipe, const char *plugin,
-			  uint64_t total)
-{
-	struct loss_source *ls = loss_source(pipe, plugin);
-	uint64_t now = clock_mono_ns();
-
-	if (!ls || pipe->stopping || total == ls->reported || now < ls->next_ns)
-		return;
-	host_event_loss(pipe, plugin, HOST_LOSS_RING, total - ls->reported,
-			total);
-	ls->reported = total;
-	ls->next_ns = now + LOSS_RECORD_INTERVAL_NS;
+		if (out->sink.ops->reopen && out->sink.fd >= 0)
+			out->sink.ops->reopen(&out->sink);
+	}
 }
 
 void pipeline_begin_stop(struct pipeline *pipe, uint64_t now)
 {
-	pipe->stopping = true;
 	for (unsigned int i = 0; i < pipe->n; i++) {
 		struct output *out = &pipe->outputs[i];
 		uint64_t ms;
@@ -359,23 +287,37 @@ bool pipeline_pending(const struct pipeline *pipe)
 	return false;
 }
 
+struct output_counts pipeline_output_counts(const struct output *out)
+{
+	const struct sink *sk = &out->sink;
+
+	return (struct output_counts){
+		.messages = out->messages + out->errors,
+		.sent = sk->sent,
+		.dropped = sk->dropped + out->errors,
+		.reconnects = sk->reconnects,
+		.queued = sk->ops->pending ? sk->ops->pending(sk) : 0,
+	};
+}
+
 void pipeline_print_summary(const struct pipeline *pipe)
 {
 	for (unsigned int i = 0; i < pipe->n; i++) {
 		const struct output *out = &pipe->outputs[i];
 		const struct sink *sk = &out->sink;
-		unsigned long long messages = out->messages + out->errors;
+		struct output_counts c = pipeline_output_counts(out);
 
 		/* A console or file that lost nothing goes without a line. */
-		if (!sk->ops->network && !sk->dropped && !out->errors)
+		if (!sk->ops->network && !c.dropped)
 			continue;
 		fprintf(stderr, "bpfhost: [%s]: %llu messages, %llu %s, %llu dropped",
-			out->name, messages, (unsigned long long)sk->sent,
+			out->name, (unsigned long long)c.messages,
+			(unsigned long long)c.sent,
 			sk->ops->network ? "sent" : "written",
-			(unsigned long long)(sk->dropped + out->errors));
+			(unsigned long long)c.dropped);
 		if (sk->ops->network)
 			fprintf(stderr, ", %llu reconnects",
-				(unsigned long long)sk->reconnects);
+				(unsigned long long)c.reconnects);
 		if (sk->write_errors)
 			fprintf(stderr, " (%llu on write errors, the last: %s)",
 				(unsigned long long)sk->write_errors,
@@ -398,9 +340,6 @@ void pipeline_free(struct pipeline *pipe)
 		optset_free(&out->opts);
 		free(out->name);
 	}
-	for (unsigned int i = 0; i < pipe->nlosses; i++)
-		free(pipe->losses[i].name);
-	free(pipe->losses);
 	free(pipe->outputs);
 	*pipe = (struct pipeline){ 0 };
 }

@@ -9,10 +9,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <bpfhost/plugin.h>
 
 #include "../config.h"
+#include "../event_source.h"
 #include "../options.h"
 #include "../strbuf.h"
 
@@ -72,6 +74,12 @@ struct sink_ops {
 	 */
 	int (*flush)(struct sink *sink);
 	void (*close)(struct sink *sink);
+	/*
+	 * Close and open the target again, for logrotate's rename-then-HUP;
+	 * NULL where that means nothing.  On failure the sink says so and
+	 * keeps what it had.
+	 */
+	void (*reopen)(struct sink *sink);
 	/* The sink delimits messages itself; else each ends with a newline. */
 	bool frames_messages;
 	/* A collector over the network: reconnects, bpfhost.stats records. */
@@ -94,6 +102,7 @@ struct sink {
 	char *target;
 	const char *name;	/* the output's section name, for messages */
 	int epfd;		/* the runtime's event loop */
+	struct event_source source;	/* what its epoll registration carries */
 	void *priv;		/* the sink's queue and state */
 	uint32_t watched;	/* epoll events registered; 0 = none */
 	/* Every message given to write() ends up in sent or dropped. */
@@ -117,12 +126,16 @@ struct output {
 	uint64_t messages;
 	uint64_t errors;
 	uint64_t stats_ns;		/* stats record interval; 0 = none */
-	uint64_t next_stats_ns;
-	uint64_t reported_drops;	/* dropped, at the last loss record */
-	uint64_t next_loss_ns;
 };
 
-struct loss_source;
+/* An output's counters, as the summary and the stats records show them. */
+struct output_counts {
+	uint64_t messages;
+	uint64_t sent;
+	uint64_t dropped;	/* the sink's drops and messages not written */
+	uint64_t reconnects;
+	uint64_t queued;
+};
 
 struct pipeline {
 	struct output *outputs;
@@ -130,10 +143,6 @@ struct pipeline {
 	const struct event_type **types;	/* every event type running */
 	unsigned int ntypes;
 	int epfd;			/* the runtime's epoll set */
-	struct loss_source *losses;	/* ring-buffer loss per plugin */
-	unsigned int nlosses;
-	uint64_t host_records;		/* stats and loss records made */
-	bool stopping;			/* no stats or loss records now */
 };
 
 /*
@@ -144,8 +153,15 @@ struct pipeline {
 int pipeline_configure(struct pipeline *pipe, const struct config *cfg,
 		       const char *format_override);
 /* FILE:LINE of key in the output's section, for messages about its value. */
-const char *output_key_where(const struct output *out,
-			     const struct config_section *sec, const char *key);
+static inline const char *output_key_where(const struct output *out,
+					   const struct config_section *sec,
+					   const char *key)
+{
+	for (size_t i = 0; sec && i < sec->n; i++)
+		if (!strcmp(sec->entries[i].key, key))
+			return sec->entries[i].where;
+	return sec ? sec->where : out->name;
+}
 /* Open every sink and write headers.  types: every event type running. */
 int pipeline_start(struct pipeline *pipe, const struct event_type **types,
 		   unsigned int ntypes);
@@ -157,18 +173,17 @@ bool pipeline_write_failed(const struct pipeline *pipe);
 void pipeline_free(struct pipeline *pipe);
 
 /*
- * The event loop's side.  pipeline_io: an epoll event whose data.ptr is not
- * the runtime's own (it is an output's sink).  pipeline_tick: every loop
- * turn; reconnects, stats records and rate-limited loss records.
+ * The event loop's side.  pipeline_io: an EVENT_SOURCE_OUTPUT's owner (a
+ * struct sink) is ready.  pipeline_tick: every loop turn; reconnects and
+ * stop deadlines.  pipeline_reopen: SIGHUP; every sink that can reopens.
  */
-void pipeline_io(void *ptr, uint32_t events);
+void pipeline_io(struct sink *sink, uint32_t events);
 void pipeline_tick(struct pipeline *pipe, uint64_t now_ns);
-/* A plugin's ring-buffer lost count, total so far (called about 1/s). */
-void pipeline_report_loss(struct pipeline *pipe, const char *plugin,
-			  uint64_t total);
+void pipeline_reopen(struct pipeline *pipe);
 /* Start the bounded flush at stop; then tick until nothing is pending. */
 void pipeline_begin_stop(struct pipeline *pipe, uint64_t now_ns);
 bool pipeline_pending(const struct pipeline *pipe);
+struct output_counts pipeline_output_counts(const struct output *out);
 /* Per-output counters for the exit summary, on stderr. */
 void pipeline_print_summary(const struct pipeline *pipe);
 

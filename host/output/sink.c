@@ -10,7 +10,8 @@
 
 void sink_watch(struct sink *sink, int fd, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = sink };
+	struct epoll_event ev = { .events = events,
+				  .data.ptr = &sink->source };
 	int op;
 
 	if (events == sink->watched || fd < 0)

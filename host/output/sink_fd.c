@@ -111,12 +111,32 @@ static int open_stream(struct sink *sink, struct fd_sink *fs)
 	return 0;
 }
 
+/*
+ * A file: target's file, opened to append; notes what kind it is.  Returns
+ * the fd or -errno.  O_NONBLOCK: a FIFO without a reader is refused, not
+ * waited on.
+ */
+static int open_file(struct fd_sink *fs, const char *target)
+{
+	struct stat st;
+	int fd = open(target + 5, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK |
+				  O_CLOEXEC, 0640);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return -errno;
+	}
+	fs->regular = S_ISREG(st.st_mode);
+	fs->pipe = S_ISFIFO(st.st_mode);
+	return fd;
+}
+
 static int fd_sink_open(struct sink *sink, const char *target,
 			const struct optset *opts)
 {
 	struct fd_sink *fs = sink->priv;
-	struct stat st;
-	int err;
 
 	(void)opts;
 	sink->target = strdup(target);
@@ -124,16 +144,11 @@ static int fd_sink_open(struct sink *sink, const char *target,
 		return -ENOMEM;
 	if (fs->stream >= 0)
 		return open_stream(sink, fs);
-	/* O_NONBLOCK: a FIFO without a reader is refused, not waited on. */
-	sink->fd = open(target + 5, O_WRONLY | O_CREAT | O_APPEND |
-				    O_NONBLOCK | O_CLOEXEC, 0640);
+	sink->fd = open_file(fs, target);
 	if (sink->fd < 0)
-		return -errno;
+		return sink->fd;
 	fs->own_fd = true;
-	err = fstat(sink->fd, &st) ? -errno : 0;
-	fs->regular = !err && S_ISREG(st.st_mode);
-	fs->pipe = !err && S_ISFIFO(st.st_mode);
-	return err;
+	return 0;
 }
 
 static ssize_t write_some(struct sink *sink, const struct iovec *iov, int n)
@@ -295,6 +310,36 @@ static void fd_sink_begin_stop(struct sink *sink, uint64_t deadline)
 	fs->stop_deadline = deadline;
 }
 
+/*
+ * logrotate renamed the file and sent SIGHUP: what is queued goes to the
+ * old file as far as it goes without waiting, the rest and the records
+ * after it to a new file at the path.  If that cannot be made, the old
+ * file stays, and a line says so.
+ */
+static void fd_sink_reopen(struct sink *sink)
+{
+	struct fd_sink *fs = sink->priv;
+	struct fd_sink probe = { 0 };
+	int fd;
+
+	if (!fs || fs->stream >= 0)
+		return;
+	fd = open_file(&probe, sink->target);
+	if (fd < 0) {
+		log_warn("[%s] cannot reopen %s: %s; still writing to the file it had open",
+			 sink->name, sink->target + 5, strerror(-fd));
+		return;
+	}
+	fd_sink_flush(sink);
+	sink_watch(sink, sink->fd, 0);
+	close(sink->fd);
+	sink->fd = fd;
+	fs->regular = probe.regular;
+	fs->pipe = probe.pipe;
+	fs->failing = false;
+	fd_sink_flush(sink);
+}
+
 static void fd_sink_close(struct sink *sink)
 {
 	struct fd_sink *fs = sink->priv;
@@ -319,6 +364,7 @@ const struct sink_ops fd_sink_ops = {
 	.open = fd_sink_open,
 	.write = fd_sink_write,
 	.flush = fd_sink_flush,
+	.reopen = fd_sink_reopen,
 	.close = fd_sink_close,
 	.io = fd_sink_io,
 	.tick = fd_sink_tick,

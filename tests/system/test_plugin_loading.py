@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Safe plugin loading: what is refused before any plugin code runs, the
-ABI version check, the BTF schema cross-check, a broken plugin left out
-while the others run, and --describe."""
+ABI version check, the BTF schema cross-check, a plugin that fails to
+start failing the run (or left out, on_plugin_failure = continue), and
+--describe."""
 import json
 import os
 import subprocess
@@ -152,21 +153,72 @@ class Loading(unittest.TestCase):
         self.assertIn("filesnoop", out)
         self.assertNotIn("does not match its own BPF object", err)
 
-    # ---- one broken plugin does not stop the others --------------------------
+    # ---- a plugin that fails to start fails the run ---------------------------
 
-    def run_with_filesnoop(self, broken):
+    def config(self, text):
+        path = os.path.join(self.dir, "bpfhost.ini")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_plugin_failing_to_attach_fails_the_run(self):
+        """Fail closed: exit 1, every plugin closed again, nothing runs."""
         copy_bundled(self.plugins, "filesnoop")
-        with Bpfhost("--plugin-dir", self.plugins, "-p", broken,
+        build_fake(self.plugins, "fake", fail_attach=True)
+        rc, _, err = self.bpfhost("-p", "fake", "-p", "filesnoop", "-d", "5")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("fake: cannot attach: no such device", err)
+        self.assertIn("plugin fake failed to start (No such device); "
+                      "stopping every plugin (on_plugin_failure = continue "
+                      "under [bpfhost] runs the others without it)", err)
+        self.assertNotIn("bpfhost: running", err)
+        self.assertNotRegex(err, r"bpfhost: filesnoop: \d+ events")
+        self.assertEqual(self.marks(), ["constructor", "open", "close"])
+
+    def test_plugin_refusing_its_options_exits_2(self):
+        """open() refusing its options is bad config, whatever the others
+        do: exit 2, even with on_plugin_failure = continue."""
+        copy_bundled(self.plugins, "filesnoop")
+        copy_bundled(self.plugins, "xdpdrop")
+        cfg = self.config("[bpfhost]\non_plugin_failure = continue\n")
+        for extra in ([], ["-c", cfg]):
+            rc, _, err = self.bpfhost("-p", "filesnoop", "-p", "xdpdrop",
+                                      "-d", "5", *extra)
+            self.assertEqual(rc, 2, err)
+            self.assertIn("no interface given", err)
+            self.assertNotIn("bpfhost: running", err)
+
+    def test_on_plugin_failure_continue(self):
+        """The others run, and the failure is said at start and at the end."""
+        build_fake(self.plugins, "fake", fail_attach=True)
+        copy_bundled(self.plugins, "filesnoop")
+        cfg = self.config("[bpfhost]\non_plugin_failure = continue\n")
+        probe = self.marker + ".probe"
+        with Bpfhost("--plugin-dir", self.plugins, "-c", cfg, "-p", "fake",
                      "-p", "filesnoop", "-F", "json",
-                     "-o", "filesnoop.path=%s" % self.marker + ".probe") as b:
-            probe = self.marker + ".probe"
+                     "-o", "filesnoop.path=" + probe) as b:
             with open(probe, "w"):
                 pass
             self.assertEqual(b.stop(), 0, b.stderr())
-            self.assertIn("bpfhost: running filesnoop (stop", b.stderr())
+            err = b.stderr()
             self.assertTrue(b.records(plugin="filesnoop", path=probe),
                             b.stdout())
-            return b.stderr()
+        self.assertIn("WARNING: plugin fake failed to start (No such device) "
+                      "and is NOT running; the others run without it "
+                      "(on_plugin_failure = continue)", err)
+        self.assertIn("bpfhost: running filesnoop WITHOUT 1 plugin that "
+                      "failed to start (stop", err)
+        self.assertIn("bpfhost: WARNING: fake did not run: it failed to start "
+                      "(No such device)", err)
+        self.assertNotRegex(err, r"bpfhost: fake: \d+ events")
+        self.assertEqual(self.marks(), ["constructor", "open", "close"])
+
+    def test_on_plugin_failure_bad_value(self):
+        cfg = self.config("[bpfhost]\non_plugin_failure = maybe\n")
+        rc, _, err = self.bpfhost("-c", cfg, "-p", "fake")
+        self.assertEqual(rc, 2, err)
+        self.assertIn("bpfhost.ini:2", err)
+        self.assertIn("stop|continue", err)
 
     def test_refused_plugin_stops_before_anything_starts(self):
         """Refused at load is bad input: one line, exit 2, nothing runs."""
@@ -178,19 +230,10 @@ class Loading(unittest.TestCase):
         self.assertIn("plugin ABI version 2", err)
         self.assertNotIn("bpfhost: running", err)
 
-    def test_plugin_failing_to_attach_unwound(self):
-        build_fake(self.plugins, "fake", fail_attach=True)
-        err = self.run_with_filesnoop("fake")
-        self.assertIn("fake: cannot attach: no such device", err)
-        self.assertIn("plugin fake failed to start (No such device); the "
-                      "others run without it", err)
-        # Opened, then closed again at once; no summary line for it.
-        self.assertEqual(self.marks(), ["constructor", "open", "close"])
-        self.assertNotRegex(err, r"bpfhost: fake: \d+ events")
-
     def test_no_plugin_left_exits_1(self):
         build_fake(self.plugins, "fake", fail_attach=True)
-        rc, _, err = self.bpfhost("-p", "fake", "-d", "5")
+        cfg = self.config("[bpfhost]\non_plugin_failure = continue\n")
+        rc, _, err = self.bpfhost("-c", cfg, "-p", "fake", "-d", "5")
         self.assertEqual(rc, 1, err)
         self.assertIn("no plugin left to run", err)
         self.assertNotIn("bpfhost: running", err)

@@ -112,8 +112,10 @@ static int pump(struct fifo_output *f)
 	struct epoll_event ev;
 
 	if (epoll_wait(f->epfd, &ev, 1, 0) == 1) {
-		CHECK(ev.data.ptr == f->sink);
-		pipeline_io(ev.data.ptr, ev.events);
+		const struct event_source *src = ev.data.ptr;
+
+		CHECK(src->kind == EVENT_SOURCE_OUTPUT && src->owner == f->sink);
+		pipeline_io(src->owner, ev.events);
 	}
 	return pipeline_flush(&f->pipe);
 }

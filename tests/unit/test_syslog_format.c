@@ -13,6 +13,8 @@
 
 #include "capture.h"
 #include "check.h"
+#include "clock.h"
+#include "host_events.h"
 #include "output/net_target.h"
 #include "output/output.h"
 
@@ -303,7 +305,9 @@ static void test_loss_records(void)
 	char path[] = "/tmp/bpfhost-unit-loss-XXXXXX", target[64];
 	struct kv kvs[] = { { "format", "json" }, { "target", target } };
 	char buf[1024] = "";
+	struct host_events he;
 	struct pipeline p;
+	uint64_t now = clock_mono_ns();
 	ssize_t n;
 	int fd = mkstemp(path);
 
@@ -311,9 +315,12 @@ static void test_loss_records(void)
 	snprintf(target, sizeof(target), "file:%s", path);
 	CHECK(configure(&p, kvs, 2) == 0);
 	CHECK(pipeline_start(&p, p.types, p.ntypes) == 0);
-	pipeline_report_loss(&p, "demo", 0);	/* nothing lost: no record */
-	pipeline_report_loss(&p, "demo", 5);
-	pipeline_report_loss(&p, "demo", 7);	/* within the second */
+	CHECK(host_events_init(&he, &p, 1) == 0);
+	/* Nothing lost: no record. */
+	host_events_ring_loss(&he, 0, "demo", 0, now);
+	host_events_ring_loss(&he, 0, "demo", 5, now);
+	/* Within the second: held back. */
+	host_events_ring_loss(&he, 0, "demo", 7, now + 1000);
 	pipeline_flush(&p);
 	n = read(fd, buf, sizeof(buf) - 1);
 	CHECK(n > 0);
@@ -321,7 +328,7 @@ static void test_loss_records(void)
 	CHECK(strstr(buf, "\"plugin\":\"bpfhost\",\"event\":\"loss\","
 			  "\"source\":\"demo\",\"kind\":\"ring\","
 			  "\"lost\":5,\"total\":5}\n") != NULL);
-	CHECK(p.host_records == 1);
+	host_events_free(&he);
 	pipeline_free(&p);
 	close(fd);
 	unlink(path);

@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "../clock.h"
+#include "clock.h"
 #include "host_events.h"
 
 #define HOST_NAME_LEN 64
+/* Loss records about one source come at most this often. */
+#define LOSS_RECORD_INTERVAL_NS 1000000000ull
+
+enum host_loss_kind {
+	HOST_LOSS_RING = 0,	/* a plugin's ring buffer was full in BPF */
+	HOST_LOSS_OUTPUT,	/* an output dropped messages */
+};
 
 enum { HOST_EVENT_STATS, HOST_EVENT_LOSS };
 
@@ -97,7 +106,6 @@ static void emit(struct pipeline *pipe, unsigned int type, const void *ev,
 		.real_ns = clock_boot_to_real(clock_boot_ns()),
 	};
 
-	pipe->host_records++;
 	pipeline_emit(pipe, &rec);
 }
 
@@ -109,31 +117,81 @@ static void copy_name(char *dst, const char *src)
 	memcpy(dst, src, len);
 }
 
-void host_event_stats(struct pipeline *pipe, const struct output *out)
+static void emit_stats(struct pipeline *pipe, const struct output *out)
 {
+	struct output_counts c = pipeline_output_counts(out);
 	struct host_stats_event ev = {
 		.hdr.type = HOST_EVENT_STATS,
-		.sent = out->sink.sent,
-		.dropped = out->sink.dropped + out->errors,
-		.reconnects = out->sink.reconnects,
-		.queued = out->sink.ops->pending ?
-				  out->sink.ops->pending(&out->sink) : 0,
+		.sent = c.sent,
+		.dropped = c.dropped,
+		.reconnects = c.reconnects,
+		.queued = c.queued,
 	};
 
 	copy_name(ev.output, out->name);
 	emit(pipe, HOST_EVENT_STATS, &ev, sizeof(ev));
 }
 
-void host_event_loss(struct pipeline *pipe, const char *source,
-		     enum host_loss_kind kind, uint64_t lost, uint64_t total)
+/* What was lost since the last record, at most one record a second. */
+static void emit_loss(struct pipeline *pipe, struct host_report *r,
+		      const char *source, enum host_loss_kind kind,
+		      uint64_t total, uint64_t now)
 {
 	struct host_loss_event ev = {
 		.hdr.type = HOST_EVENT_LOSS,
-		.lost = lost,
+		.lost = total - r->reported,
 		.total = total,
 		.kind = kind,
 	};
 
+	if (total == r->reported || now < r->next_loss_ns)
+		return;
+	r->reported = total;
+	r->next_loss_ns = now + LOSS_RECORD_INTERVAL_NS;
 	copy_name(ev.source, source);
 	emit(pipe, HOST_EVENT_LOSS, &ev, sizeof(ev));
+}
+
+int host_events_init(struct host_events *he, struct pipeline *pipe,
+		     unsigned int nplugins)
+{
+	*he = (struct host_events){ .pipe = pipe };
+	he->outputs = calloc(pipe->n ? pipe->n : 1, sizeof(*he->outputs));
+	he->plugins = calloc(nplugins ? nplugins : 1, sizeof(*he->plugins));
+	return he->outputs && he->plugins ? 0 : -ENOMEM;
+}
+
+void host_events_free(struct host_events *he)
+{
+	free(he->outputs);
+	free(he->plugins);
+	*he = (struct host_events){ 0 };
+}
+
+void host_events_outputs(struct host_events *he, uint64_t now)
+{
+	for (unsigned int i = 0; i < he->pipe->n; i++) {
+		const struct output *out = &he->pipe->outputs[i];
+		struct host_report *r = &he->outputs[i];
+
+		if (out->stats_ns && now >= r->next_stats_ns) {
+			if (r->next_stats_ns)
+				emit_stats(he->pipe, out);
+			r->next_stats_ns = now + out->stats_ns;
+		}
+		/*
+		 * If this output drops the record too, the next one counts it:
+		 * while a collector is away, one record a second, and the first
+		 * to arrive after it is back carries the total.
+		 */
+		emit_loss(he->pipe, r, out->name, HOST_LOSS_OUTPUT,
+			  pipeline_output_counts(out).dropped, now);
+	}
+}
+
+void host_events_ring_loss(struct host_events *he, unsigned int idx,
+			   const char *plugin, uint64_t total, uint64_t now)
+{
+	emit_loss(he->pipe, &he->plugins[idx], plugin, HOST_LOSS_RING, total,
+		  now);
 }
