@@ -141,6 +141,9 @@ static const char *file_kind(mode_t mode)
 	       S_ISSOCK(mode) ? "a socket" : "not a regular file";
 }
 
+/* A bound on a prefix file: comments and all, 16384 prefixes fit many times. */
+#define PREFIX_FILE_MAX (16 << 20)
+
 /*
  * A regular file, opened without blocking: a FIFO would otherwise hang the
  * start until a writer came.  Returns the stream, or NULL with why filled in.
@@ -163,6 +166,12 @@ static FILE *open_prefix_file(const char *path, char *why, size_t len)
 		close(fd);
 		return NULL;
 	}
+	if (st.st_size > PREFIX_FILE_MAX) {
+		fail(why, len, "prefix file '%s' is larger than %d MiB: no list of %d prefixes needs that much",
+		     path, PREFIX_FILE_MAX >> 20, XDPDROP_MAX_PREFIXES);
+		close(fd);
+		return NULL;
+	}
 	f = fdopen(fd, "r");
 	if (!f) {
 		fail(why, len, "cannot read prefix file '%s': %s", path,
@@ -178,14 +187,23 @@ static int add_prefix_file(struct xdpdrop_prefixes *l, const char *path,
 {
 	FILE *f = open_prefix_file(path, why, len);
 	char *line = NULL, *word, *save;
-	size_t cap = 0, before = l->n;
+	size_t cap = 0, before = l->n, total = 0;
 	unsigned int lineno = 0;
+	ssize_t got;
 	int err = 0;
 
 	if (!f)
 		return -EINVAL;
-	while (!err && getline(&line, &cap, f) >= 0) {
+	while (!err && (got = getline(&line, &cap, f)) >= 0) {
 		lineno++;
+		/* Files in /proc say 0 bytes: the bound holds while reading. */
+		total += got;
+		if (total > PREFIX_FILE_MAX) {
+			err = fail(why, len, "prefix file '%s' is larger than %d MiB: no list of %d prefixes needs that much",
+				   path, PREFIX_FILE_MAX >> 20,
+				   XDPDROP_MAX_PREFIXES);
+			break;
+		}
 		line[strcspn(line, "#")] = '\0';
 		word = strtok_r(line, " \t\r\n", &save);
 		if (!word)

@@ -145,6 +145,16 @@ static void test_prefix_file_errors(void)
 	CHECK(parse(rule, &r) == -EINVAL);
 	CHECK(strstr(why, "is a directory") && strstr(why, dir));
 	xdpdrop_rule_free(&r);
+	/* Read with a bound: a 1 TiB sparse file is refused, not read. */
+	snprintf(path, sizeof(path), "%s/huge", dir);
+	f = fopen(path, "w");
+	CHECK(f && ftruncate(fileno(f), 1LL << 40) == 0);
+	fclose(f);
+	snprintf(rule, sizeof(rule), "drop src @%s", path);
+	CHECK(parse(rule, &r) == -EINVAL);
+	CHECK(strstr(why, "larger than") && strstr(why, path));
+	xdpdrop_rule_free(&r);
+	unlink(path);
 	rmdir(dir);
 }
 
