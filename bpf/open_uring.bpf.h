@@ -363,4 +363,49 @@ static __always_inline void open_uring_forget(struct open_uring_done *d)
 	bpf_map_delete_elem(&open_uring_pending, &key);
 }
 
+/*
+ * The three io_uring programs, for a plugin that defines
+ *	static __always_inline void open_uring_report(struct open_uring_done *d)
+ * (its filters and its record, for an open's result or, at submit, an open
+ * whose result will not be seen).
+ */
+#define OPEN_URING_PROGRAMS                                                    \
+	SEC("raw_tp/io_uring_submit_req")                                      \
+	int uring_submit(struct bpf_raw_tracepoint_args *ctx)                  \
+	{                                                                      \
+		struct io_kiocb *req = (struct io_kiocb *)ctx->args[0];        \
+		struct open_uring_pending *p = open_uring_submit(req);         \
+		struct open_uring_done d;                                      \
+									       \
+		if (p) {                                                       \
+			open_uring_skip_fill(req, p, &d);                      \
+			open_uring_report(&d);                                 \
+		}                                                              \
+		return 0;                                                      \
+	}                                                                      \
+									       \
+	SEC("raw_tp/io_uring_complete")                                        \
+	int uring_complete(struct bpf_raw_tracepoint_args *ctx)                \
+	{                                                                      \
+		struct open_uring_done d;                                      \
+									       \
+		if (open_uring_complete(ctx, &d)) {                            \
+			open_uring_report(&d);                                 \
+			open_uring_forget(&d);                                 \
+		}                                                              \
+		return 0;                                                      \
+	}                                                                      \
+									       \
+	SEC("raw_tp/io_uring_cqe_overflow")                                    \
+	int uring_overflow(struct bpf_raw_tracepoint_args *ctx)                \
+	{                                                                      \
+		struct open_uring_done d;                                      \
+									       \
+		if (open_uring_overflow(ctx, &d)) {                            \
+			open_uring_report(&d);                                 \
+			open_uring_forget(&d);                                 \
+		}                                                              \
+		return 0;                                                      \
+	}
+
 #endif /* BPFHOST_OPEN_URING_BPF_H */

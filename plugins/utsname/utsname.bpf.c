@@ -171,51 +171,14 @@ static __always_inline int open_exit(int route, bool compat, long ret)
 	return report_open(&who, &o, compat);
 }
 
-/*
- * An open that will post no completion if it succeeds is reported here,
- * its result unknown (bpf/open_uring.bpf.h).
- */
-SEC("raw_tp/io_uring_submit_req")
-int uring_submit(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct io_kiocb *req = (struct io_kiocb *)ctx->args[0];
-	struct open_uring_pending *p = open_uring_submit(req);
-	struct open_uring_done d;
-
-	if (!p)
-		return 0;
-	open_uring_skip_fill(req, p, &d);
-	if (opener_wanted() && file_path_open_file(NULL, d.ret, &d.o))
-		report_open(&d.who, &d.o, false);
-	return 0;
-}
-
-static __always_inline void uring_report(struct open_uring_done *d)
+/* An io_uring open: its completion, or its submit when none will come. */
+static __always_inline void open_uring_report(struct open_uring_done *d)
 {
 	if (opener_wanted() && file_path_open_file(d->file, d->ret, &d->o))
 		report_open(&d->who, &d->o, false);
-	open_uring_forget(d);
 }
 
-SEC("raw_tp/io_uring_complete")
-int uring_complete(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct open_uring_done d;
-
-	if (open_uring_complete(ctx, &d))
-		uring_report(&d);
-	return 0;
-}
-
-SEC("raw_tp/io_uring_cqe_overflow")
-int uring_overflow(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct open_uring_done d;
-
-	if (open_uring_overflow(ctx, &d))
-		uring_report(&d);
-	return 0;
-}
+OPEN_URING_PROGRAMS
 
 /* ---- sethostname, setdomainname ---------------------------------------- */
 
