@@ -173,7 +173,12 @@ struct file_path_open {
 	__u32 name_in_kernel;	/* name is a kernel copy (io_uring's) */
 	__u32 name_lost;	/* there was a name, no longer known */
 	__u32 undecided;	/* the result is unknown: no filter decides */
-	__u32 pad;
+	/*
+	 * The file was found after the open, not by it (io_uring: in the fd
+	 * table when the completion is posted): it is the open's only if its
+	 * path is the name it was opened by; else no filter decides.
+	 */
+	__u32 verify_name;
 };
 
 _Static_assert(__builtin_offsetof(struct open_how, mode) ==
@@ -214,6 +219,8 @@ struct file_path_walk {
 	__u32 scan_kernel;	/* it is in kernel memory */
 	__u32 scan_len;		/* bytes before its NUL, so far */
 	__u32 scan_done;	/* its NUL was found */
+	/* file_path_is_name()'s */
+	__u32 same;		/* the bytes so far are the same */
 };
 
 struct {
@@ -278,10 +285,13 @@ static __always_inline bool file_path_name_known(struct dentry *dentry)
  * its mount: a mount root (a bind-mounted file, "/", anything mounted on)
  * is named by the mount point it was reached through, so it takes the walk;
  * so does a dentry that is its own parent (a disconnected one, as
- * open_by_handle_at(2) may give), whose path the walk cannot find.
+ * open_by_handle_at(2) may give), whose path the walk cannot find, and a
+ * file found after the open rather than given by it (by_the_open false:
+ * io_uring's, which may have been swapped).
  */
 static __always_inline bool file_path_open_file(struct file *f, long ret,
-						struct file_path_open *o)
+						struct file_path_open *o,
+						bool by_the_open)
 {
 	struct dentry *dentry = NULL;
 	struct vfsmount *mnt = NULL;
@@ -290,7 +300,7 @@ static __always_inline bool file_path_open_file(struct file *f, long ret,
 		dentry = BPF_CORE_READ(f, f_path.dentry);
 		mnt = BPF_CORE_READ(f, f_path.mnt);
 	}
-	if (dentry && file_path_exact &&
+	if (dentry && file_path_exact && by_the_open &&
 	    dentry != BPF_CORE_READ(mnt, mnt_root) &&
 	    dentry != BPF_CORE_READ(dentry, d_parent) &&
 	    !file_path_name_known(dentry))
@@ -306,7 +316,7 @@ static __always_inline bool file_path_open_begin(long ret,
 						 struct file_path_open *o)
 {
 	return file_path_open_file(ret >= 0 ? file_path_fd_file(ret) : NULL,
-				   ret, o);
+				   ret, o, true);
 }
 
 /*
@@ -328,6 +338,7 @@ static __always_inline void file_path_open_args(struct file_path_open *o,
 	o->name_in_kernel = 0;
 	o->name_lost = 0;
 	o->undecided = 0;
+	o->verify_name = 0;
 	o->dirfd = AT_FDCWD;
 	o->mode = 0;
 	switch (route) {
@@ -631,6 +642,48 @@ __noinline int file_path_name_len(const struct file_path_open *o,
 	return w->scan_done;
 }
 
+/* 8 bytes of the path and of the name at step i: the same, up to len? */
+static long file_path_is_name_step(__u32 i, void *ctx)
+{
+	struct file_path_step_ctx *c = ctx;
+	struct file_path_walk *w = c->w;
+	__u32 off = (i * 8) & (FILE_PATH_LEN - 1);
+	__u64 a = 0, b = 0, mask = ~0ULL;
+	__u32 left = w->scan_len - off;
+
+	bpf_probe_read_kernel(&a, sizeof(a), c->buf + off);
+	bpf_probe_read_kernel(&b, sizeof(b), (void *)w->scan_name + off);
+	if (left < 8)
+		mask = (1ULL << (left * 8)) - 1;	/* little-endian */
+	if ((a ^ b) & mask) {
+		w->same = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Is the path buf[0, len) (and its NUL) the name o passed, byte for byte?
+ * Only a kernel copy of the name is compared (io_uring's); a relative name
+ * never is.  On a little-endian machine; elsewhere it answers no.
+ */
+__noinline int file_path_is_name(struct file_path_strs *strs, __u32 len,
+				 const struct file_path_open *o)
+{
+	struct file_path_walk *w = file_path_scratch();
+	struct file_path_step_ctx c = { .w = w };
+
+	if (!w || !strs || !o || !o->name_in_kernel || !o->name ||
+	    len >= FILE_PATH_LEN || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
+		return 0;
+	c.buf = strs->s;
+	w->scan_name = o->name;
+	w->scan_len = len + 1;
+	w->same = 1;
+	bpf_loop((len + 1 + 7) / 8, file_path_is_name_step, &c, 0);
+	return w->same;
+}
+
 /*
  * An open that failed has no file: its name is made absolute against the
  * cwd or the dirfd's directory, as written ("..", "." and symlinks stay).
@@ -783,7 +836,8 @@ __noinline int file_path_resolve(struct bpfhost_file_paths *p,
 		plen = file_path_append(buf, plen, o, nlen, &cut);
 filter:
 	plen &= FILE_PATH_LEN - 1;
-	if (o->undecided)
+	if (o->undecided ||
+	    (o->verify_name && !cut && !file_path_is_name(strs, plen, o)))
 		undecided = true;
 	if (file_path_filter && !cut && !undecided &&
 	    !file_path_in_trie(buf, plen))

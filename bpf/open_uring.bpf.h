@@ -33,8 +33,10 @@
  * completion ring, which the submitter can write.  What tracepoints cannot
  * close: the fd is looked up when the completion is posted, and with
  * completions deferred to the submitter (IORING_SETUP_DEFER_TASKRUN) a
- * submitter that swaps the fd (dup2) before it reaps gets the swapped file
- * reported; the name it passed (path_arg) stays right.
+ * submitter can swap the fd (dup2) or the fixed slot before it reaps.  So
+ * the file found is taken for the open's only when its path is the name
+ * the open was given, byte for byte; else (a swap, but also a relative
+ * name, a symlink, "..") the record shows both and no filter decides on it.
  *
  * The pending requests live in an LRU map: a request that never completes
  * (an open of a FIFO nobody writes) is pushed out by newer ones, never
@@ -242,6 +244,7 @@ static __always_inline void open_uring_req_fill(struct io_kiocb *req,
 	d->o.name_in_kernel = 1;
 	d->o.name_lost = 0;
 	d->o.undecided = 0;
+	d->o.verify_name = 0;
 	d->req = req;
 }
 
@@ -297,10 +300,13 @@ static __always_inline void open_uring_done_fill(struct io_ring_ctx *ring,
 		bpf_probe_read_kernel_str(copy->name, sizeof(copy->name),
 					  p->name);
 		d->o.name = (__u64)copy->name;
+		d->o.verify_name = d->file != NULL;
 	} else {
+		/* Nothing to check the file found against: no filter decides. */
 		open_opener_uring(&d->who);
 		d->o.name = 0;
 		d->o.name_lost = 1;
+		d->o.undecided = 1;
 	}
 }
 

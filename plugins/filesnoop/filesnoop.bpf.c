@@ -148,7 +148,7 @@ int exit_open_raw(struct bpf_raw_tracepoint_args *ctx)
 static __always_inline void open_uring_report(struct open_uring_done *d)
 {
 	if (opener_wanted(&d->who, d->ret) &&
-	    file_path_open_file(d->file, d->ret, &d->o))
+	    file_path_open_file(d->file, d->ret, &d->o, false))
 		report(&d->who, &d->o, d->fd, false, d->fixed);
 }
 

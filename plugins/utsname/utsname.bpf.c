@@ -174,7 +174,8 @@ static __always_inline int open_exit(int route, bool compat, long ret)
 /* An io_uring open: its completion, or its submit when none will come. */
 static __always_inline void open_uring_report(struct open_uring_done *d)
 {
-	if (opener_wanted() && file_path_open_file(d->file, d->ret, &d->o))
+	if (opener_wanted() && file_path_open_file(d->file, d->ret, &d->o,
+						   false))
 		report_open(&d->who, &d->o, false);
 }
 

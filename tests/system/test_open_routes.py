@@ -170,6 +170,24 @@ class OpenRoutesTest(unittest.TestCase):
         self.assertEqual((rec["path"], rec["path_arg"]),
                          (self.target, self.target))
 
+    def test_io_uring_fd_swapped_before_reaping(self):
+        # The file at the fd when the completion is posted is not the
+        # open's: its path is not the name, so no filter decides on it.
+        with Bpfhost("-p", "filesnoop", "-F", "json",
+                     "-o", "filesnoop.path=" + self.target) as host:
+            child, _ = self.run_route(OPEN_ROUTES, "uring_swap",
+                                      self.target)
+            other, _ = self.run_route(OPEN_ROUTES, "uring_openat",
+                                      "/etc/hostname")
+            self.assertEqual(host.stop(), 0, host.stderr())
+            recs = host.records(pid=child["pid"])
+            # A canonical absolute name still meets the filters.
+            self.assertEqual(host.records(pid=other["pid"]), [])
+        self.assertGreaterEqual(child["ret"], 3)
+        self.assertEqual(len(recs), 1, recs)
+        self.assertEqual((recs[0]["path"], recs[0]["path_arg"], recs[0]["fd"]),
+                         ("/dev/null", self.target, child["ret"]))
+
     def test_int80_from_64_bit_process(self):
         with self.start("filesnoop") as host:
             probe, sig = self.run_route(OPEN_ROUTES, "int80_open",
