@@ -180,8 +180,7 @@ void text_escape(struct strbuf *sb, const char *str, size_t n)
 			i += len;
 			continue;
 		}
-		/* Space, C0, DEL, an unseen code point (all its bytes), a byte
-		 * that is not UTF-8. */
+		/* Space, C0, DEL, unseen code points, bytes not UTF-8. */
 		for (len = len ? len : 1; len; len--)
 			put_x_escape(sb, s[i++]);
 	}

@@ -30,6 +30,7 @@ struct header_due {
 };
 
 struct text_state {
+	bool headers;		/* the sink's lines are read on a screen */
 	uint64_t lines;		/* lines written so far */
 	uint64_t page;		/* lines on one screen above the cursor */
 	struct header_due *due;	/* every type seen so far */
@@ -129,6 +130,8 @@ static void text_start(struct output *out)
 	struct text_state *st = out->priv;
 	struct winsize ws;
 
+	/* A collector takes messages, not screens: no header glued to one. */
+	st->headers = !out->sink.ops->frames_messages;
 	if (ioctl(out->sink.fd, TIOCGWINSZ, &ws) || ws.ws_row < 3)
 		ws.ws_row = DEFAULT_ROWS;
 	/* The row the cursor waits on shows no line. */
@@ -150,6 +153,20 @@ static struct header_due *header_due_of(struct text_state *st,
 	st->due = due;
 	due[st->ndue] = (struct header_due){ .type = type };
 	return &due[st->ndue++];
+}
+
+/* Whether type's header goes above the next line; then it is due a page on. */
+static bool header_due(struct text_state *st, const struct event_type *type)
+{
+	struct header_due *due = header_due_of(st, type);
+
+	/* Out of memory for the entry: a header with every such event. */
+	if (!due)
+		return true;
+	if (st->lines < due->line)
+		return false;
+	due->line = st->lines + st->page;
+	return true;
 }
 
 /*
@@ -224,12 +241,8 @@ static void text_record(struct output *out, struct strbuf *sb,
 			const struct record *rec)
 {
 	struct text_state *st = out->priv;
-	struct header_due *due = header_due_of(st, rec->type);
 
-	/* Out of memory for the entry: a header with every such event. */
-	if (!due || st->lines >= due->line) {
-		if (due)
-			due->line = st->lines + st->page;
+	if (st->headers && header_due(st, rec->type)) {
 		header_line(sb, rec->type, event_column_width(out->pipe));
 		st->lines++;
 	}

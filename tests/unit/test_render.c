@@ -379,10 +379,11 @@ static void test_text_marks(void)
 }
 
 /* A fresh text output (no header written yet) writing to fd. */
-static void text_begin(int fd)
+static void text_begin(const struct sink_ops *sink, int fd)
 {
 	text_formatter.cleanup(&out);
 	CHECK(text_formatter.setup(&out, NULL) == 0);
+	out.sink.ops = sink;
 	out.sink.fd = fd;
 	text_formatter.start(&out);
 }
@@ -412,9 +413,10 @@ static void test_text_headers_when_due(void)
 	const char *text;
 
 	use_types(both, 2);
-	text_begin(-1);
+	text_begin(&fd_sink_ops, -1);
 	text = render(&text_formatter, &io_type, &e, sizeof(e), T0);
-	CHECK(count_lines(text) == 2 && !strncmp(text, IO_HEADER, strlen(IO_HEADER)));
+	CHECK(count_lines(text) == 2 &&
+	      !strncmp(text, IO_HEADER, strlen(IO_HEADER)));
 	CHECK_STR(render(&text_formatter, &tick_type, &t, sizeof(t), T0),
 		  TICK_HEADER "03:48:17.123456 demo.tick      7\n");
 	text = render(&text_formatter, &io_type, &e, sizeof(e), T0);
@@ -432,7 +434,19 @@ static void test_text_headers_when_due(void)
 	}
 	/* After that long run, io's header comes again. */
 	text = render(&text_formatter, &io_type, &e, sizeof(e), T0);
-	CHECK(count_lines(text) == 2 && !strncmp(text, IO_HEADER, strlen(IO_HEADER)));
+	CHECK(count_lines(text) == 2 &&
+	      !strncmp(text, IO_HEADER, strlen(IO_HEADER)));
+}
+
+/* A collector's messages are events alone, headers glued to none. */
+static void test_text_no_headers_to_a_collector(void)
+{
+	struct tick_event t = { .count = 7 };
+
+	use_types((const struct event_type *[]){ &tick_type }, 1);
+	text_begin(&net_sink_ops, -1);
+	CHECK_STR(render(&text_formatter, &tick_type, &t, sizeof(t), T0),
+		  "03:48:17.123456      7\n");
 }
 
 /* On a terminal, a screenful is its rows less the cursor's. */
@@ -444,7 +458,7 @@ static void test_text_headers_per_terminal_page(void)
 
 	CHECK(tty >= 0 && !ioctl(tty, TIOCSWINSZ, &ws));
 	use_types((const struct event_type *[]){ &tick_type }, 1);
-	text_begin(tty);
+	text_begin(&fd_sink_ops, tty);
 	/* Header, 8 events: 9 lines; again; then the last 2 events. */
 	for (int i = 0; i < 20; i++)
 		headers += count_prefix(render(&text_formatter, &tick_type, &t,
@@ -584,6 +598,7 @@ int main(void)
 	RUN(test_text_marks);
 	RUN(test_text_headers_when_due);
 	RUN(test_text_headers_per_terminal_page);
+	RUN(test_text_no_headers_to_a_collector);
 	RUN(test_errno_extremes);
 	RUN(test_format_choice);
 	RUN(test_str_span);
