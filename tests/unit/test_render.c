@@ -459,7 +459,7 @@ static void test_text_headers_per_terminal_page(void)
 	CHECK(tty >= 0 && !ioctl(tty, TIOCSWINSZ, &ws));
 	use_types((const struct event_type *[]){ &tick_type }, 1);
 	text_begin(&fd_sink_ops, tty);
-	/* Header, 8 events: 9 lines; again; then the last 2 events. */
+	/* Pages of 9 lines: a header and 8 events, twice; a header, 4. */
 	for (int i = 0; i < 20; i++)
 		headers += count_prefix(render(&text_formatter, &tick_type, &t,
 					       sizeof(t), T0),
