@@ -73,10 +73,38 @@ static const bool json_plain[256] = {
 	[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,
 };
 
-/* Bytes text takes as they are: printable ASCII but the backslash. */
+/* Bytes text takes as they are: printable ASCII but space and backslash. */
 static const bool text_plain[256] = {
-	[0x20 ... 0x5b] = true, [0x5d ... 0x7e] = true,
+	[0x21 ... 0x5b] = true, [0x5d ... 0x7e] = true,
 };
+
+/*
+ * Code points past ASCII that text does not show as they are: the C1
+ * controls, and what shows as blank or not at all or reorders the text
+ * around it (Unicode 15's White_Space and Default_Ignorable_Code_Point,
+ * the bidirectional controls among them).  Shown raw, one would let a
+ * value pass for two columns, or for another value.
+ */
+static const struct {
+	uint32_t first, last;
+} text_unseen[] = {
+	{ 0x0080, 0x00a0 }, { 0x00ad, 0x00ad }, { 0x034f, 0x034f },
+	{ 0x061c, 0x061c }, { 0x115f, 0x1160 }, { 0x1680, 0x1680 },
+	{ 0x17b4, 0x17b5 }, { 0x180b, 0x180f }, { 0x2000, 0x200f },
+	{ 0x2028, 0x202f }, { 0x205f, 0x206f }, { 0x3000, 0x3000 },
+	{ 0x3164, 0x3164 }, { 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff },
+	{ 0xffa0, 0xffa0 }, { 0xfff0, 0xfff8 }, { 0x1bca0, 0x1bca3 },
+	{ 0x1d173, 0x1d17a }, { 0xe0000, 0xe0fff },
+};
+
+static bool text_unseen_cp(uint32_t cp)
+{
+	for (size_t i = 0; i < sizeof(text_unseen) / sizeof(text_unseen[0]);
+	     i++)
+		if (cp >= text_unseen[i].first && cp <= text_unseen[i].last)
+			return true;
+	return false;
+}
 
 /* Past the run of plain bytes at s[i], copied to sb at once. */
 static size_t copy_plain(struct strbuf *sb, const unsigned char *s, size_t i,
@@ -144,16 +172,17 @@ void text_escape(struct strbuf *sb, const char *str, size_t n)
 		if (c == '\\') {
 			sb_append(sb, "\\\\", 2);
 			i++;
-		} else if (c >= 0x80 && (len = utf8_decode(s + i, n - i, &cp)) &&
-			   !(cp >= 0x80 && cp < 0xa0)) {
+			continue;
+		}
+		len = utf8_decode(s + i, n - i, &cp);
+		if (c >= 0x80 && len && !text_unseen_cp(cp)) {
 			sb_append(sb, s + i, len);
 			i += len;
-		} else {
-			/* C0, DEL, a C1 control (all its bytes), invalid bytes. */
-			len = c >= 0x80 && utf8_decode(s + i, n - i, &cp) ? 2 : 1;
-			while (len--)
-				put_x_escape(sb, s[i++]);
+			continue;
 		}
+		/* Space, C0, DEL, unseen code points, bytes not UTF-8. */
+		for (len = len ? len : 1; len; len--)
+			put_x_escape(sb, s[i++]);
 	}
 }
 

@@ -26,9 +26,13 @@ size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 void json_escape(struct strbuf *sb, const char *s, size_t n);
 
 /*
- * Text for a terminal or a log file: printable UTF-8 as is; '\' doubled;
- * control characters (C0, DEL, C1) and invalid bytes as \xNN, so no escape
- * sequence written by a traced process reaches the terminal.
+ * Text for a terminal or a log file, as one column: printable UTF-8 as is;
+ * '\' doubled; as \xNN each byte of a space, a control character (C0, DEL,
+ * C1), a code point that shows as blank or not at all or reorders the text
+ * (no-break and other spaces, zero-width and bidirectional marks), and
+ * bytes that are not UTF-8.  So no escape sequence written by a traced
+ * process reaches the terminal, no value reads as two, and the bytes read
+ * back exactly: each "\\" is '\', each "\xNN" the byte NN, the rest as is.
  */
 void text_escape(struct strbuf *sb, const char *s, size_t n);
 

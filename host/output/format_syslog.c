@@ -339,11 +339,11 @@ static void put_event_element(struct output *out, struct strbuf *sb,
 static void render_payload(struct output *out, struct syslog_state *st,
 			   const struct record *rec)
 {
-	const struct formatter *f = st->json_payload ? &json_formatter :
-						       &text_formatter;
-
 	sb_reset(&st->payload);
-	f->record(out, &st->payload, rec);
+	if (st->json_payload)
+		json_formatter.record(out, &st->payload, rec);
+	else
+		text_format_line(out, &st->payload, rec);
 	while (st->payload.len && st->payload.data[st->payload.len - 1] == '\n')
 		st->payload.len--;
 }

@@ -182,15 +182,8 @@ int pipeline_start(struct pipeline *pipe, const struct event_type **types,
 				  target, strerror(-err));
 			return err;
 		}
-		if (out->fmt->start) {
-			sb_reset(&out->msg);
-			out->fmt->start(out, &out->msg);
-			if (out->msg.len) {
-				out->sink.ops->write(&out->sink, out->msg.data,
-						     out->msg.len);
-				out->messages++;
-			}
-		}
+		if (out->fmt->start)
+			out->fmt->start(out);
 	}
 	return 0;
 }

@@ -44,8 +44,8 @@ struct formatter {
 	 */
 	int (*setup)(struct output *out, const struct config_section *sec);
 	void (*cleanup)(struct output *out);
-	/* Text before the first record (column headers); may be NULL. */
-	void (*start)(struct output *out, struct strbuf *sb);
+	/* The sink is open; before the first record.  May be NULL. */
+	void (*start)(struct output *out);
 	/* Append one complete message (newline-terminated where it applies). */
 	void (*record)(struct output *out, struct strbuf *sb,
 		       const struct record *rec);
@@ -162,7 +162,7 @@ static inline const char *output_key_where(const struct output *out,
 			return sec->entries[i].where;
 	return sec ? sec->where : out->name;
 }
-/* Open every sink and write headers.  types: every event type running. */
+/* Open every sink.  types: every event type running. */
 int pipeline_start(struct pipeline *pipe, const struct event_type **types,
 		   unsigned int ntypes);
 void pipeline_emit(struct pipeline *pipe, const struct record *rec);
@@ -188,6 +188,9 @@ struct output_counts pipeline_output_counts(const struct output *out);
 void pipeline_print_summary(const struct pipeline *pipe);
 
 extern const struct formatter text_formatter;
+/* One record as the text output's line, without a header (syslog's MSG). */
+void text_format_line(struct output *out, struct strbuf *sb,
+		      const struct record *rec);
 extern const struct formatter json_formatter;
 extern const struct formatter syslog_formatter;
 extern const struct sink_ops fd_sink_ops;

@@ -212,9 +212,10 @@ class Sdk(unittest.TestCase):
                                           "COMM", "FILENAME", "ARGS"])
         self.assertEqual(len(lines), 1, lines)
         cols = lines[0].split()
+        # The arguments, joined by blanks in BPF, are one column.
         self.assertEqual(cols[1:], [str(pid), str(os.getpid()), "0", "true",
-                                    "/bin/true", "/bin/true", word,
-                                    "second"])
+                                    "/bin/true",
+                                    "/bin/true\\x20%s\\x20second" % word])
 
     def test_events_in_syslog(self):
         pid, word, lines, _ = self.run_exec("syslog")

@@ -329,6 +329,28 @@ class UtsnameTest(unittest.TestCase):
                          r"/etc/hosts$" % (pid, re.escape(name)))
         self.assertRegex(text, r"(?m)^\S+ filesnoop\.open +%s .*cat .*"
                          r"/etc/hosts$" % pid)
+        # Each type's header comes with its first event, not in a stack of
+        # every type's at start.
+        lines = text.splitlines()
+        self.assertFalse(lines[-1].startswith("TIME "), text)
+        for line, after in zip(lines, lines[1:]):
+            self.assertFalse(line.startswith("TIME ") and
+                             after.startswith("TIME "), text)
+
+    def test_text_hostname_with_blanks(self):
+        # A name chosen to read as more columns ("hostname" refuses it;
+        # sethostname(2) does not) stays one column.
+        name = unique("web1") + " no /etc/hosts"
+        with Bpfhost("-p", "utsname", "-F", "text") as bh:
+            _, out = in_new_uts(
+                '"$2" -c "import socket, sys; socket.sethostname(sys.argv[1])"'
+                ' "$1"; echo $$; exec cat /etc/hosts >/dev/null',
+                name, sys.executable)
+            self.assertEqual(bh.stop(), 0)
+            text = bh.stdout()
+        shown = re.escape(name.replace(" ", "\\x20"))
+        self.assertRegex(text, r"(?m)^\S+ utsname\.open +%s cat +%s +no +"
+                         r"/etc/hosts$" % (out.strip(), shown))
 
 
 if __name__ == "__main__":

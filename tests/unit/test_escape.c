@@ -2,7 +2,8 @@
 /*
  * Escaping of untrusted strings: whatever bytes a traced process puts in a
  * path, the JSON output must parse (RFC 8259, valid UTF-8) and give back
- * those bytes, and the text output must carry no terminal control.
+ * those bytes, and the text output must carry no terminal control, keep
+ * each value one column, and read back as those bytes too.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -246,7 +247,7 @@ static const char *text_of(const char *s, size_t n)
 	return sb_cstr(&sb);
 }
 
-/* Valid UTF-8 and no C0, DEL or C1 code point anywhere. */
+/* Valid UTF-8 and no C0, space, DEL or C1 code point anywhere. */
 static bool terminal_safe(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -254,7 +255,7 @@ static bool terminal_safe(const char *s, size_t n)
 	if (!utf8_valid(s, n))
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		if (p[i] < 0x20 || p[i] == 0x7f)
+		if (p[i] <= 0x20 || p[i] == 0x7f)
 			return false;
 		if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 &&
 		    p[i + 1] <= 0x9f)
@@ -266,8 +267,8 @@ static bool terminal_safe(const char *s, size_t n)
 static void test_text_escape(void)
 {
 	CHECK_STR(text_of("/etc/hosts", 10), "/etc/hosts");
-	CHECK_STR(text_of("caf\xc3\xa9 \xe2\x82\xac", 9),
-		  "caf\xc3\xa9 \xe2\x82\xac");
+	CHECK_STR(text_of("caf\xc3\xa9\xe2\x82\xac", 8),
+		  "caf\xc3\xa9\xe2\x82\xac");
 	CHECK_STR(text_of("a\x1b[2Jb", 6), "a\\x1b[2Jb");
 	CHECK_STR(text_of("a\nb\tc", 5), "a\\x0ab\\x09c");
 	CHECK_STR(text_of("\x7f", 1), "\\x7f");
@@ -278,6 +279,10 @@ static void test_text_escape(void)
 	CHECK_STR(text_of("\xff\xfe", 2), "\\xff\\xfe");
 	/* A literal backslash cannot be mistaken for an escape. */
 	CHECK_STR(text_of("\\x1b", 4), "\\\\x1b");
+	/* A space would split the value into two columns. */
+	CHECK_STR(text_of("web1 no /etc/hosts", 18),
+		  "web1\\x20no\\x20/etc/hosts");
+	CHECK_STR(text_of("\\x20", 4), "\\\\x20");
 
 	for (int c = 0; c < 256; c++) {
 		char in[3] = { 'a', (char)c, 'b' };
@@ -293,6 +298,152 @@ static void test_text_escape(void)
 	}
 }
 
+/* UTF-8 for code point cp into buf; returns its length. */
+static size_t utf8_encode(uint32_t cp, char *buf)
+{
+	if (cp < 0x80) {
+		buf[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		buf[0] = (char)(0xc0 | cp >> 6);
+		buf[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		buf[0] = (char)(0xe0 | cp >> 12);
+		buf[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		buf[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	buf[0] = (char)(0xf0 | cp >> 18);
+	buf[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	buf[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	buf[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Whether cp between 'a' and 'b' comes out as \xNN of each of its bytes. */
+static bool escaped_whole(uint32_t cp)
+{
+	char in[6] = { 'a' }, want[32] = "a";
+	size_t n = utf8_encode(cp, in + 1);
+
+	in[n + 1] = 'b';
+	for (size_t i = 1; i <= n; i++)
+		snprintf(want + strlen(want), 5, "\\x%02x",
+			 (unsigned char)in[i]);
+	strcat(want, "b");
+	return !strcmp(text_of(in, n + 2), want);
+}
+
+/*
+ * Code points that look like a space, or like nothing, or turn the text
+ * around them: none may reach a reader as itself, or a hostname such as
+ * "web1<U+00A0>no<U+00A0>/etc/hosts" would read as three columns.
+ */
+static void test_text_unseen_code_points(void)
+{
+	static const uint32_t unseen[] = {
+		/* Unicode White_Space past ASCII */
+		0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
+		0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028,
+		0x2029, 0x202f, 0x205f, 0x3000,
+		/* zero width, joiners, bidirectional marks and overrides */
+		0xad, 0x61c, 0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0x202a,
+		0x202b, 0x202c, 0x202d, 0x202e, 0x2060, 0x2066, 0x2067,
+		0x2068, 0x2069, 0xfeff,
+		/* fillers, variation selectors, tags */
+		0x115f, 0x3164, 0xffa0, 0xfe0f, 0xe0020, 0xe01ef, 0xe0fff,
+	};
+	/* Their visible neighbours stay as they are. */
+	static const uint32_t seen[] = {
+		0xa1, 0xae, 0x1681, 0x2010, 0x2027, 0x2030, 0x205e, 0x3001,
+		0xfe10, 0xfefe, 0xe1000, 0x1f600,
+	};
+
+	for (size_t i = 0; i < sizeof(unseen) / sizeof(unseen[0]); i++)
+		if (!escaped_whole(unseen[i])) {
+			fprintf(stderr, "U+%04X shown as itself\n", unseen[i]);
+			CHECK(!"an unseen code point escaped");
+		}
+	for (size_t i = 0; i < sizeof(seen) / sizeof(seen[0]); i++) {
+		char in[4];
+		size_t n = utf8_encode(seen[i], in);
+
+		text_of(in, n);
+		CHECK(sb.len == n && !memcmp(sb.data, in, n));
+	}
+}
+
+static int hex_value(char c)
+{
+	static const char digits[] = "0123456789abcdef";
+	const char *p = c ? strchr(digits, c) : NULL;
+
+	return p ? (int)(p - digits) : -1;
+}
+
+/* Read text_escape's output back; -1 when it is not such output. */
+static long text_unescape(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t len = 0;
+	int hi, lo;
+
+	for (size_t i = 0; i < n; i++) {
+		if (len == cap)
+			return -1;
+		if (s[i] != '\\') {
+			out[len++] = s[i];
+		} else if (i + 1 < n && s[i + 1] == '\\') {
+			out[len++] = '\\';
+			i++;
+		} else if (i + 3 < n && s[i + 1] == 'x' &&
+			   (hi = hex_value(s[i + 2])) >= 0 &&
+			   (lo = hex_value(s[i + 3])) >= 0) {
+			out[len++] = (char)(hi << 4 | lo);
+			i += 3;
+		} else {
+			return -1;
+		}
+	}
+	return (long)len;
+}
+
+static void check_text_roundtrip(const char *in, size_t n)
+{
+	long len;
+
+	text_of(in, n);
+	len = text_unescape(sb.data, sb.len, decoded, sizeof(decoded));
+	if (len != (long)n || memcmp(decoded, in, n)) {
+		fprintf(stderr, "%zu bytes came back otherwise from %s\n", n,
+			sb.data);
+		CHECK(!"text reads back as the bytes it was made from");
+	}
+}
+
+/* No two strings print the same: each reads back as itself. */
+static void test_text_reads_back(void)
+{
+	static const char alphabet[] = "\\x20a \xc2\xa0\x1b\xff";
+	char buf[12];
+
+	for (int c = 0; c < 256; c++) {
+		char in[1] = { (char)c };
+
+		check_text_roundtrip(in, 1);
+	}
+	/* Strings made of escapes and what escapes are made of. */
+	for (int round = 0; round < 20000; round++) {
+		size_t n = rng() % sizeof(buf);
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = alphabet[rng() % (sizeof(alphabet) - 1)];
+		check_text_roundtrip(buf, n);
+	}
+}
+
 static void test_text_fuzz(void)
 {
 	char buf[300];
@@ -303,6 +454,7 @@ static void test_text_fuzz(void)
 		fill_random(buf, n);
 		text_of(buf, n);
 		CHECK(terminal_safe(sb.data, sb.len));
+		check_text_roundtrip(buf, n);
 	}
 }
 
@@ -340,6 +492,8 @@ int main(void)
 	RUN(test_json_path_4096);
 	RUN(test_json_fuzz);
 	RUN(test_text_escape);
+	RUN(test_text_unseen_code_points);
+	RUN(test_text_reads_back);
 	RUN(test_text_fuzz);
 	RUN(test_utf8_decode);
 	RUN(test_str_field_len);

@@ -6,8 +6,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "check.h"
@@ -290,21 +293,28 @@ static const char *line(const char *time, const char *pid, const char *fd,
 	return buf;
 }
 
-static void test_text_header_and_columns(void)
+/* One record as a text line, no header. */
+static const char *text_line(const struct event_type *type, const void *data,
+			     size_t size)
+{
+	struct record rec = { .type = type, .data = data, .size = size,
+			      .real_ns = T0 };
+
+	sb_reset(&sb);
+	text_format_line(&out, &sb, &rec);
+	CHECK(!sb.failed);
+	return sb_cstr(&sb);
+}
+
+static void test_text_columns(void)
 {
 	struct demo_event e = first_event();
 
 	use_types((const struct event_type *[]){ &io_type }, 1);
-	sb_reset(&sb);
-	text_formatter.start(&out, &sb);
-	CHECK_STR(sb_cstr(&sb),
-		  line("TIME", "PID", "FD", "ERR", "FLAGS", "ADDR", "PORT",
-		       "OK", "DUR", "HEX", "MAC", "COMM", "PATH"));
-
-	CHECK_STR(render(&text_formatter, &io_type, &e, sizeof(e), T0),
+	CHECK_STR(text_line(&io_type, &e, sizeof(e)),
 		  line("03:48:17.123456", "4242", "3", "-", "WR|CREAT|CLOEXEC",
 		       "10.1.2.3", "8080", "yes", "1.5ms", "0x1f",
-		       "001122aabbcc", "cat", "/tmp/a \"q\"\\\\\\x01"));
+		       "001122aabbcc", "cat", "/tmp/a\\x20\"q\"\\\\\\x01"));
 
 	e.fd = -1;
 	e.err = 2;
@@ -313,37 +323,149 @@ static void test_text_header_and_columns(void)
 	e.dur = 999;
 	e.hex = 0;
 	memcpy(e.comm, "a\x1b" "b", 4);
-	CHECK_STR(render(&text_formatter, &io_type, &e, sizeof(e), T0),
+	CHECK_STR(text_line(&io_type, &e, sizeof(e)),
 		  line("03:48:17.123456", "4242", "-1", "ENOENT", "RD|CREAT",
 		       "10.1.2.3", "8080", "no", "999ns", "0x0",
-		       "001122aabbcc", "a\\x1bb", "/tmp/a \"q\"\\\\\\x01"));
+		       "001122aabbcc", "a\\x1bb", "/tmp/a\\x20\"q\"\\\\\\x01"));
 
 	/* A value wider than its column pushes the rest, never cut. */
 	e.pid = 123456789;
 	memcpy(e.comm, "0123456789abcdef", 16);
-	CHECK_STR(render(&text_formatter, &io_type, &e, sizeof(e), T0),
+	CHECK_STR(text_line(&io_type, &e, sizeof(e)),
 		  line("03:48:17.123456", "123456789", "-1", "ENOENT",
 		       "RD|CREAT", "10.1.2.3", "8080", "no", "999ns", "0x0",
 		       "001122aabbcc", "0123456789abcdef",
-		       "/tmp/a \"q\"\\\\\\x01"));
+		       "/tmp/a\\x20\"q\"\\\\\\x01"));
 }
 
-static void test_text_event_column(void)
+/* A hostname or path with blanks in it stays one column, the last too. */
+static void test_text_value_is_one_column(void)
+{
+	struct demo_event e = first_event();
+	const char *text;
+	int cols = 0;
+
+	use_types((const struct event_type *[]){ &io_type }, 1);
+	memcpy(e.comm, "web1 no /etc", 13);
+	strcpy(e.path, "/etc/hosts\xc2\xa0yes\t/x");
+	e.err = 5000;		/* no name: "errno 5000", a word with a blank */
+	text = text_line(&io_type, &e, sizeof(e));
+	for (const char *p = text; *p; p++)
+		cols += *p != ' ' && (p == text || p[-1] == ' ');
+	CHECK(cols == 13);
+	CHECK(strstr(text, " web1\\x20no\\x20/etc ") != NULL);
+	CHECK(strstr(text, " errno\\x205000 ") != NULL);
+	CHECK(strstr(text, " /etc/hosts\\xc2\\xa0yes\\x09/x\n") != NULL);
+}
+
+/* Empty, "-" and "" read back as themselves, not as no value. */
+static void test_text_marks(void)
+{
+	struct span_event e = { .strs = "-\0\"\"" };
+
+	use_types((const struct event_type *[]){ &span_type }, 1);
+	e.name = (struct bpfhost_str_span){ SPAN_BASE, 1 };
+	e.note = (struct bpfhost_str_span){ SPAN_BASE + 2, 2 };
+	CHECK_STR(text_line(&span_type, &e, sizeof(e)),
+		  "03:48:17.123456 \\x2d   \\x22\"\n");
+	e.name.len = 0;
+	e.note = (struct bpfhost_str_span){ 0xffff, 1 };
+	CHECK_STR(text_line(&span_type, &e, sizeof(e)),
+		  "03:48:17.123456 \"\"     -\n");
+	e.name.len = 3;		/* "-" and its NUL: the NUL ends it */
+	e.note = (struct bpfhost_str_span){ SPAN_BASE + 2, 1 };
+	CHECK_STR(text_line(&span_type, &e, sizeof(e)),
+		  "03:48:17.123456 \\x2d   \"\n");
+}
+
+/* A fresh text output (no header written yet) writing to fd. */
+static void text_begin(const struct sink_ops *sink, int fd)
+{
+	text_formatter.cleanup(&out);
+	CHECK(text_formatter.setup(&out, NULL) == 0);
+	out.sink.ops = sink;
+	out.sink.fd = fd;
+	text_formatter.start(&out);
+}
+
+static int count_prefix(const char *s, const char *prefix)
+{
+	int n = 0;
+
+	for (; s; s = strchr(s, '\n'), s = s ? s + 1 : NULL)
+		n += !strncmp(s, prefix, strlen(prefix));
+	return n;
+}
+
+#define IO_HEADER "TIME            EVENT         PID "
+#define TICK_HEADER "TIME            EVENT      COUNT\n"
+
+/*
+ * With two types, each header comes with its type's first event, not in a
+ * stack at start, and again once it is a screenful up: 23 lines when the
+ * output is not a terminal.
+ */
+static void test_text_headers_when_due(void)
 {
 	const struct event_type *both[] = { &io_type, &tick_type };
+	struct demo_event e = first_event();
 	struct tick_event t = { .count = 7 };
-	char head[64];
+	const char *text;
 
-	/* With two event types running, an EVENT column says which. */
 	use_types(both, 2);
-	sb_reset(&sb);
-	text_formatter.start(&out, &sb);
-	snprintf(head, sizeof(head), "%-15s %-9s %7s ", "TIME", "EVENT", "PID");
-	CHECK(!strncmp(sb_cstr(&sb), head, strlen(head)));
-	CHECK(strstr(sb.data, "\nTIME            EVENT      COUNT\n") != NULL);
-	CHECK(count_lines(sb.data) == 2);
+	text_begin(&fd_sink_ops, -1);
+	text = render(&text_formatter, &io_type, &e, sizeof(e), T0);
+	CHECK(count_lines(text) == 2 &&
+	      !strncmp(text, IO_HEADER, strlen(IO_HEADER)));
 	CHECK_STR(render(&text_formatter, &tick_type, &t, sizeof(t), T0),
-		  "03:48:17.123456 demo.tick      7\n");
+		  TICK_HEADER "03:48:17.123456 demo.tick      7\n");
+	text = render(&text_formatter, &io_type, &e, sizeof(e), T0);
+	CHECK(count_lines(text) == 1 && count_prefix(text, "TIME") == 0);
+
+	/*
+	 * Lines 0-4 written; tick's header, on line 2, is due again on line
+	 * 25: the 20 ticks on lines 5-24 come alone, the 21st after it.
+	 */
+	for (int i = 1; i <= 40; i++) {
+		text = render(&text_formatter, &tick_type, &t, sizeof(t), T0);
+		CHECK(count_lines(text) == (i == 21 ? 2 : 1));
+		if (i == 21)
+			CHECK(!strncmp(text, TICK_HEADER, strlen(TICK_HEADER)));
+	}
+	/* After that long run, io's header comes again. */
+	text = render(&text_formatter, &io_type, &e, sizeof(e), T0);
+	CHECK(count_lines(text) == 2 &&
+	      !strncmp(text, IO_HEADER, strlen(IO_HEADER)));
+}
+
+/* A collector's messages are events alone, headers glued to none. */
+static void test_text_no_headers_to_a_collector(void)
+{
+	struct tick_event t = { .count = 7 };
+
+	use_types((const struct event_type *[]){ &tick_type }, 1);
+	text_begin(&net_sink_ops, -1);
+	CHECK_STR(render(&text_formatter, &tick_type, &t, sizeof(t), T0),
+		  "03:48:17.123456      7\n");
+}
+
+/* On a terminal, a screenful is its rows less the cursor's. */
+static void test_text_headers_per_terminal_page(void)
+{
+	struct winsize ws = { .ws_row = 10, .ws_col = 80 };
+	struct tick_event t = { .count = 7 };
+	int tty = posix_openpt(O_RDWR | O_NOCTTY), headers = 0;
+
+	CHECK(tty >= 0 && !ioctl(tty, TIOCSWINSZ, &ws));
+	use_types((const struct event_type *[]){ &tick_type }, 1);
+	text_begin(&fd_sink_ops, tty);
+	/* Pages of 9 lines: a header and 8 events, twice; a header, 4. */
+	for (int i = 0; i < 20; i++)
+		headers += count_prefix(render(&text_formatter, &tick_type, &t,
+					       sizeof(t), T0),
+					"TIME");
+	CHECK(headers == 3);
+	close(tty);
 }
 
 struct wide_event {
@@ -440,7 +562,7 @@ static void test_str_span(void)
 	json = render(&json_formatter, &span_type, &e, sizeof(e), T0);
 	CHECK(strstr(json, "\"name\":\"hosts\",\"note\":\"a\\u0001\\\"b\"}"));
 	CHECK(json_valid(json, sb.len));
-	CHECK_STR(render(&text_formatter, &span_type, &e, sizeof(e), T0),
+	CHECK_STR(text_line(&span_type, &e, sizeof(e)),
 		  "03:48:17.123456 hosts  a\\x01\"b\n");
 
 	/* Length 0 is an empty string; a NUL inside the span ends it. */
@@ -471,11 +593,16 @@ int main(void)
 	RUN(test_json_typed);
 	RUN(test_json_errors_flags_cut);
 	RUN(test_json_hostile_strings);
-	RUN(test_text_header_and_columns);
-	RUN(test_text_event_column);
+	RUN(test_text_columns);
+	RUN(test_text_value_is_one_column);
+	RUN(test_text_marks);
+	RUN(test_text_headers_when_due);
+	RUN(test_text_headers_per_terminal_page);
+	RUN(test_text_no_headers_to_a_collector);
 	RUN(test_errno_extremes);
 	RUN(test_format_choice);
 	RUN(test_str_span);
+	text_formatter.cleanup(&out);
 	sb_free(&sb);
 	sb_free(&out.scratch);
 	return CHECK_EXIT();
