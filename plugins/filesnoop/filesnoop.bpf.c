@@ -36,6 +36,13 @@ const volatile bool failed_only = false;
  * other plugins attach) and its outputs, not what anyone asked to see.
  */
 const volatile __u32 host_tgid = 0;
+/*
+ * The host's own pid namespace (nsfs dev and inode) when it is not the
+ * initial one: then host_tgid and targ_pid are pids of that namespace,
+ * and an opener's pid is compared as that namespace sees it.
+ */
+const volatile __u64 host_pidns_dev = 0;
+const volatile __u64 host_pidns_ino = 0;
 
 FILE_PATH_EVENT_SCRATCH(event_scratch, struct filesnoop_open_event);
 
@@ -58,11 +65,29 @@ static __always_inline bool comm_matches(const char *comm)
 	return true;
 }
 
+/*
+ * The current process's pid as the host's pid namespace sees it; 0 for
+ * one it does not see (which no pid filter can name).
+ */
+static __always_inline __u32 pid_seen_by_host(__u32 global)
+{
+	struct bpf_pidns_info ns = {};
+
+	if (!host_pidns_ino)
+		return global;
+	if (bpf_get_ns_current_pid_tgid(host_pidns_dev, host_pidns_ino, &ns,
+					sizeof(ns)))
+		return 0;
+	return ns.tgid;
+}
+
 /* The filters that need no path. */
 static __always_inline bool opener_wanted(const struct open_opener *who,
 					  long ret)
 {
-	if (who->pid == host_tgid || (targ_pid && who->pid != targ_pid))
+	__u32 pid = pid_seen_by_host(who->pid);
+
+	if ((pid && pid == host_tgid) || (targ_pid && pid != targ_pid))
 		return false;
 	if (filter_uid && who->uid != targ_uid)
 		return false;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The kernel's own flag values: glibc's differ (O_LARGEFILE is 0 on 64-bit). */
@@ -129,6 +130,23 @@ static void set_comm_filter(struct filesnoop *fs)
 	memcpy((char *)ro->targ_comm, comm, strlen(comm));
 }
 
+/*
+ * getpid() and the pid option are pids of the host's pid namespace; the
+ * kernel side compares in that namespace unless it is the initial one
+ * (PROC_PID_INIT_INO, uapi/linux/nsfs.h), where pids are global.
+ */
+#define INITIAL_PID_NS_INO 0xEFFFFFFCU
+
+static void set_host_pidns(struct filesnoop_bpf__rodata *ro)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/pid", &st) || st.st_ino == INITIAL_PID_NS_INO)
+		return;
+	ro->host_pidns_dev = st.st_dev;
+	ro->host_pidns_ino = st.st_ino;
+}
+
 static int filesnoop_open(const struct bpfhost_host_api *host,
 			  struct bpfhost_plugin_ctx *ctx, void **state)
 {
@@ -151,6 +169,7 @@ static int filesnoop_open(const struct bpfhost_host_api *host,
 	}
 	ro = fs->skel->rodata;
 	ro->host_tgid = getpid();	/* plugins run in the host's process */
+	set_host_pidns(ro);
 	if (host->opt_count(ctx, "pid"))
 		ro->targ_pid = host->opt_int(ctx, "pid", 0);
 	if (host->opt_count(ctx, "uid")) {

@@ -20,7 +20,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bpfhost_test import Bpfhost, need_root, run_bpfhost, main  # noqa: E402
+from bpfhost_test import BPFHOST, Bpfhost, need_root, run_bpfhost, main  # noqa: E402
 
 OPENER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "opener.py")
 RFC3339_NS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
@@ -111,6 +111,57 @@ class FilesnoopTest(unittest.TestCase):
     def mine(self, host, child=None, **match):
         child = child or self.child
         return host.records(pid=child.pid, **match)
+
+    # ---- the host in a pid namespace ----------------------------------
+
+    @staticmethod
+    def free_pid():
+        """A pid no process holds, and its predecessor, for ns_last_pid."""
+        with open("/proc/sys/kernel/pid_max") as f:
+            pid_max = int(f.read())
+        for pid in range(5000, min(pid_max, 30000)):
+            if not os.path.exists("/proc/%d" % pid) and \
+                    not os.path.exists("/proc/%d" % (pid - 1)):
+                return pid
+        raise unittest.SkipTest("no free pid below 30000")
+
+    def test_host_in_a_pid_namespace(self):
+        # bpfhost is pid L in a pid namespace of its own; the process whose
+        # global pid is L is someone else, and its opens are reported.
+        target = self.path("target")
+        pid = self.free_pid()
+        err = os.path.join(self.dir, "stderr")
+        out = os.path.join(self.dir, "stdout")
+        script = ('echo %d > /proc/sys/kernel/ns_last_pid; '
+                  '"$0" -p filesnoop -F json -o filesnoop.prefix=%s/ '
+                  '>%s 2>%s & wait') % (pid - 1, self.dir, out, err)
+        host = subprocess.Popen(["unshare", "-p", "-f", "--mount-proc", "sh",
+                                 "-c", script, BPFHOST],
+                                start_new_session=True)
+        try:
+            deadline = time.monotonic() + 30
+            while not os.path.exists(err) or \
+                    b"bpfhost: running" not in open(err, "rb").read():
+                self.assertIsNone(host.poll())
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+            for _ in range(20):
+                with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+                    f.write(str(pid - 1))
+                opener = subprocess.Popen(["cat", target],
+                                          stdout=subprocess.DEVNULL)
+                opener.wait()
+                if opener.pid == pid:
+                    break
+            else:
+                self.skipTest("could not make pid %d (others forking)" % pid)
+            time.sleep(0.2)
+        finally:
+            os.killpg(host.pid, signal.SIGINT)
+            host.wait(30)
+        recs = [json.loads(ln) for ln in open(out, "rb").read().splitlines()]
+        mine = [r for r in recs if r["pid"] == pid and r["path"] == target]
+        self.assertEqual(len(mine), 1, (pid, recs, open(err).read()))
 
     # ---- exact records ------------------------------------------------
 
