@@ -752,13 +752,17 @@ static __always_inline __u32 file_path_append(char *buf, __u32 off,
 }
 
 /*
- * Look the path in buf (length len, kernel memory) up in the filter's trie.
- * A path longer than a key can match a prefix, never an exact path.
+ * Look the path in buf (length len, kernel memory) up in the filter's trie:
+ * does a filter match this open (BPFHOST_PATH_FILTER_WRITES: only one that
+ * may write)?  A path longer than a key can match a prefix, never an exact
+ * path.
  */
-static __always_inline bool file_path_in_trie(const char *buf, __u32 len)
+static __always_inline bool file_path_in_trie(const char *buf, __u32 len,
+					      __u64 flags)
 {
 	__u32 n = len + 1, zero = 0;
 	struct bpfhost_path_filter_key *key;
+	__u8 *what;
 
 	key = bpf_map_lookup_elem(&file_path_trie_key, &zero);
 	if (!key)
@@ -768,7 +772,11 @@ static __always_inline bool file_path_in_trie(const char *buf, __u32 len)
 	if (bpf_probe_read_kernel(key->path, sizeof(key->path), buf))
 		return false;
 	key->prefixlen = n * 8;
-	return bpf_map_lookup_elem(&file_path_trie, key) != NULL;
+	what = bpf_map_lookup_elem(&file_path_trie, key);
+	if (!what)
+		return false;
+	/* O_ACCMODE: 0 reads (O_PATH too); 1, 2 and 3 may write */
+	return *what != BPFHOST_PATH_FILTER_WRITES || (flags & 3);
 }
 
 /*
@@ -840,7 +848,7 @@ filter:
 	    (o->verify_name && !cut && !file_path_is_name(strs, plen, o)))
 		undecided = true;
 	if (file_path_filter && !cut && !undecided &&
-	    !file_path_in_trie(buf, plen))
+	    !file_path_in_trie(buf, plen, o->flags))
 		return -1;
 	p->path.offset = base;
 	p->path.len = plen;

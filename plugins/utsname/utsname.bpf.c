@@ -166,7 +166,8 @@ static __always_inline int open_exit(int route, bool compat, long ret)
 
 	if (!opener_wanted() || !file_path_open_begin(ret, &o))
 		return 0;
-	file_path_open_args(&o, route, compat, false);
+	/* openat2's flags too: a watch on writes needs them */
+	file_path_open_args(&o, route, compat, true);
 	open_opener_current(&who);
 	return report_open(&who, &o, compat);
 }

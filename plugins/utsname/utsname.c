@@ -198,24 +198,41 @@ static int utsname_open(const struct bpfhost_host_api *host,
  * Exact paths: the trie key keeps the NUL, so no longer path matches.  The
  * kernel matches them against the resolved path of the file opened.
  */
+/*
+ * The other way to rename a host: writing the sysctl files, which no
+ * tracepoint sees as a rename.  Opens of them that may write are reported
+ * as opens, always.
+ */
+static const char *const uts_sysctl_files[] = {
+	"/proc/sys/kernel/hostname", "/proc/sys/kernel/domainname",
+};
+
+static int watch_path(struct utsname *u, const char *path, __u8 what)
+{
+	int err = bpfhost_path_filter_add_as(
+		bpf_map__fd(u->skel->maps.file_path_trie),
+		bpf_map__fd(u->skel->maps.file_path_names), path, 1, what);
+
+	if (err)
+		u->host->log(u->ctx, BPFHOST_LOG_ERROR,
+			     "cannot watch path '%s': %s", path,
+			     strerror(-err));
+	return err;
+}
+
 static int add_watched_paths(struct utsname *u)
 {
-	int trie_fd = bpf_map__fd(u->skel->maps.file_path_trie);
-	int names_fd = bpf_map__fd(u->skel->maps.file_path_names);
 	unsigned int i, n = u->host->opt_count(u->ctx, "path");
+	int err = 0;
 
-	for (i = 0; i < n; i++) {
-		const char *path = u->host->opt_str(u->ctx, "path", i);
-		int err = bpfhost_path_filter_add(trie_fd, names_fd, path, 1);
-
-		if (err) {
-			u->host->log(u->ctx, BPFHOST_LOG_ERROR,
-				     "cannot watch path '%s': %s", path,
-				     strerror(-err));
-			return err;
-		}
-	}
-	return 0;
+	for (i = 0; i < BPFHOST_ARRAY_SIZE(uts_sysctl_files) && !err; i++)
+		err = watch_path(u, uts_sysctl_files[i],
+				 BPFHOST_PATH_FILTER_WRITES);
+	/* A path given as a watched path is watched for every open. */
+	for (i = 0; i < n && !err; i++)
+		err = watch_path(u, u->host->opt_str(u->ctx, "path", i),
+				 BPFHOST_PATH_FILTER_ANY);
+	return err;
 }
 
 static int utsname_load(void *state)

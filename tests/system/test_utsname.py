@@ -87,6 +87,24 @@ class UtsnameTest(unittest.TestCase):
                          "\nstderr:\n%s" % (match, recs, bh.stderr()))
         return recs[0]
 
+    def test_hostname_written_through_proc_sys(self):
+        """Renaming by writing /proc/sys/kernel/hostname is an open that may
+        write that file: reported; reading it is not."""
+        name = unique("proc")
+        script = ("import os\n"
+                  "print(os.getpid(), flush=True)\n"
+                  "open('/proc/sys/kernel/hostname').read()\n"
+                  "with open('/proc/sys/kernel/hostname', 'w') as f:\n"
+                  "    f.write(%r)\n" % name)
+        with self.run_json() as bh:
+            p = subprocess.run(["unshare", "--uts", sys.executable, "-c",
+                                script], capture_output=True, check=True)
+            pid = int(p.stdout.split()[0])
+            self.assertEqual(bh.stop(), 0)
+            rec = self.one(bh, event="open", pid=pid)
+        self.assertEqual(rec["path"], "/proc/sys/kernel/hostname")
+        self.assertIsNone(rec["error"])
+
     def test_container_open_and_task_context(self):
         """An open in a new UTS namespace: its hostname, every task field."""
         name = unique("testbox")

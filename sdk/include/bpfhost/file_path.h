@@ -42,6 +42,9 @@
 #define BPFHOST_NAME_HEAD_LEN 28
 /* Path filters live in an LPM trie keyed by bytes; 256 is its key limit. */
 #define BPFHOST_PATH_FILTER_LEN 256
+/* What a path filter matches: every open of the path, or writing ones. */
+#define BPFHOST_PATH_FILTER_ANY 1
+#define BPFHOST_PATH_FILTER_WRITES 2
 
 /*
  * How a file was opened: a record's "syscall" field.  io_uring opens are
@@ -108,11 +111,13 @@ static inline struct bpfhost_name_key bpfhost_name_key_of(const char *path)
  * prefix leaves it out.  An exact path's last name also goes in the set the
  * kernel tests before any walk.  The path is at most
  * BPFHOST_PATH_FILTER_LEN - 2 (exact) or - 1 (prefix) bytes, as the
- * plugin's option declares.  Needs <bpf/bpf.h>.
+ * plugin's option declares.  Needs <bpf/bpf.h>.  With _as, what says
+ * which opens the filter matches (BPFHOST_PATH_FILTER_*).
  * Returns 0 or -errno.
  */
-static inline int bpfhost_path_filter_add(int trie_fd, int names_fd,
-					  const char *path, int exact)
+static inline int bpfhost_path_filter_add_as(int trie_fd, int names_fd,
+					     const char *path, int exact,
+					     __u8 what)
 {
 	struct bpfhost_path_filter_key key = {};
 	struct bpfhost_name_key name = bpfhost_name_key_of(path);
@@ -123,10 +128,17 @@ static inline int bpfhost_path_filter_add(int trie_fd, int names_fd,
 		return -ENAMETOOLONG;
 	memcpy(key.path, path, len);
 	key.prefixlen = len * 8;
-	if (bpf_map_update_elem(trie_fd, &key, &one, BPF_ANY) ||
+	if (bpf_map_update_elem(trie_fd, &key, &what, BPF_ANY) ||
 	    (exact && bpf_map_update_elem(names_fd, &name, &one, BPF_ANY)))
 		return -errno;
 	return 0;
+}
+
+static inline int bpfhost_path_filter_add(int trie_fd, int names_fd,
+					  const char *path, int exact)
+{
+	return bpfhost_path_filter_add_as(trie_fd, names_fd, path, exact,
+					  BPFHOST_PATH_FILTER_ANY);
 }
 
 #ifdef SYS_open
