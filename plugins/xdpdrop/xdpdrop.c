@@ -3,8 +3,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <net/if.h>
+#include <net/if_arp.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -152,6 +157,31 @@ static const struct bpfhost_event_schema events[] = {
 
 #define LOG(xd, level, ...) (xd)->host->log((xd)->ctx, level, __VA_ARGS__)
 
+/*
+ * The interface's link type (ARPHRD_*), or -errno.  The programs parse
+ * Ethernet frames: on a device whose packets start at the IP header (a
+ * tunnel, WireGuard, TUN) they would read the wrong bytes and pass
+ * everything, so such a device is refused.
+ */
+static int link_type(const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		err = -errno;
+	close(fd);
+	return err ? err : ifr.ifr_hwaddr.sa_family;
+}
+
+static bool frames_have_ethernet(int type)
+{
+	return type == ARPHRD_ETHER || type == ARPHRD_LOOPBACK;
+}
+
 static int read_interfaces(struct xdpdrop *xd)
 {
 	unsigned int n = xd->host->opt_count(xd->ctx, "interface");
@@ -168,6 +198,7 @@ static int read_interfaces(struct xdpdrop *xd)
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct iface *ifc = &xd->ifaces[i];
+		int type;
 
 		ifc->name = xd->host->opt_str(xd->ctx, "interface", i);
 		ifc->ifindex = if_nametoindex(ifc->name);
@@ -175,6 +206,14 @@ static int read_interfaces(struct xdpdrop *xd)
 			LOG(xd, BPFHOST_LOG_ERROR,
 			    "unknown interface '%s' in this network namespace (ip link lists them)",
 			    ifc->name);
+			return -EINVAL;
+		}
+		type = link_type(ifc->name);
+		if (type < 0 || !frames_have_ethernet(type)) {
+			LOG(xd, BPFHOST_LOG_ERROR,
+			    "interface '%s' %s: xdpdrop reads Ethernet frames and would let this device's packets through; give an Ethernet interface",
+			    ifc->name, type < 0 ? "has no readable link type" :
+			    "carries no Ethernet header (a tunnel, WireGuard or TUN device)");
 			return -EINVAL;
 		}
 		for (unsigned int j = 0; j < i; j++) {

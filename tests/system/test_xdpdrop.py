@@ -380,6 +380,12 @@ class XdpdropTest(unittest.TestCase):
                 ("drop src ,", "an empty item in the prefix list")):
             cases.append((["interface=" + n.if_b, "rule=" + rule],
                           "rule 1 '%s': %s" % (rule, says)))
+        # A device whose packets start at the IP header: its frames would
+        # be read as Ethernet and pass every rule.
+        subprocess.run(["ip", "netns", "exec", n.ns_b, "ip", "tuntap", "add",
+                        "dev", "tunx", "mode", "tun"], check=True)
+        cases.append((["interface=tunx", "rule=drop tcp dport 8080"],
+                      "interface 'tunx' carries no Ethernet header"))
         for opts, says in cases:
             args = ["-p", "xdpdrop", "-d", "5"]
             for o in opts:
