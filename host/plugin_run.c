@@ -80,6 +80,24 @@ bool plugin_run_drain(struct plugin_run *run, size_t max)
 	return more;
 }
 
+bool plugin_run_pending(const struct plugin_run *run)
+{
+	for (unsigned int i = 0; i < run->nrings; i++)
+		if (ringbuf_unread(&run->rings[i]))
+			return true;
+	return false;
+}
+
+uint64_t plugin_run_abandon(struct plugin_run *run)
+{
+	uint64_t left = 0;
+
+	for (unsigned int i = 0; i < run->nrings; i++)
+		left += ringbuf_unread(&run->rings[i]);
+	run->unread += left;
+	return left;
+}
+
 void plugin_run_set_tick(struct plugin_run *run, uint64_t interval_ms)
 {
 	run->tick_ns = interval_ms * 1000000ull;
@@ -89,10 +107,10 @@ void plugin_run_set_tick(struct plugin_run *run, uint64_t interval_ms)
 uint64_t plugin_run_lost(const struct plugin_run *run)
 {
 	int ncpus = libbpf_num_possible_cpus();
-	uint64_t total = 0;
+	uint64_t total = run->unread;
 
 	if (ncpus <= 0)
-		return 0;
+		return total;
 	for (unsigned int r = 0; r < run->nrings; r++) {
 		uint64_t values[ncpus];
 		uint32_t zero = 0;

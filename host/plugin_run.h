@@ -36,6 +36,7 @@ struct plugin_run {
 	uint64_t tick_ns;
 	uint64_t next_tick_ns;
 	int start_err;		/* it failed to start and the others ran */
+	uint64_t unread;	/* records left in its rings when reading stopped */
 };
 
 void plugin_run_init(struct plugin_run *run, struct plugin *p,
@@ -46,6 +47,13 @@ int plugin_run_add_ring(struct plugin_run *run, int ringbuf_fd, int lost_fd);
 int plugin_run_deliver(struct plugin_run *run, const void *data, size_t size);
 /* At most max records from each ring; true when one of them had more. */
 bool plugin_run_drain(struct plugin_run *run, size_t max);
+/*
+ * Does a ring still hold records (one being written holds up those after
+ * it, which a drain then leaves)?
+ */
+bool plugin_run_pending(const struct plugin_run *run);
+/* Stop reading: what the rings still hold counts as lost.  Returns it. */
+uint64_t plugin_run_abandon(struct plugin_run *run);
 void plugin_run_set_tick(struct plugin_run *run, uint64_t interval_ms);
 /* Sum of the per-CPU counters of records lost in the rings' BPF side. */
 uint64_t plugin_run_lost(const struct plugin_run *run);

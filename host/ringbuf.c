@@ -96,6 +96,25 @@ size_t ringbuf_consume(struct ringbuf *rb, size_t max)
 	return n;
 }
 
+size_t ringbuf_unread(const struct ringbuf *rb)
+{
+	uint64_t cons = __atomic_load_n(rb->consumer, __ATOMIC_ACQUIRE);
+	uint64_t prod = __atomic_load_n(rb->producer, __ATOMIC_ACQUIRE);
+	size_t n = 0;
+
+	/* A record is at least a header: the walk ends within the ring. */
+	while (cons < prod) {
+		uint32_t len = __atomic_load_n(
+			(const uint32_t *)(rb->data + (cons & rb->mask)),
+			__ATOMIC_ACQUIRE);
+
+		if (!(len & BPF_RINGBUF_DISCARD_BIT))
+			n++;
+		cons += record_span(len);
+	}
+	return n;
+}
+
 void ringbuf_close(struct ringbuf *rb)
 {
 	if (rb->producer)

@@ -38,6 +38,11 @@ int ringbuf_open(struct ringbuf *rb, int map_fd, ringbuf_record_fn fn,
  * count too: they cost the same walk).
  */
 size_t ringbuf_consume(struct ringbuf *rb, size_t max);
+/*
+ * Records between the consumer and the producer, committed or still being
+ * written, discarded ones left out: what is lost if reading stops now.
+ */
+size_t ringbuf_unread(const struct ringbuf *rb);
 void ringbuf_close(struct ringbuf *rb);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -283,6 +284,32 @@ static bool drain_rings(struct runtime *rt)
 	return more;
 }
 
+/*
+ * Does a ring still hold records?  One a program on another CPU is still
+ * writing holds up those after it: wait a moment for it.
+ */
+static bool rings_pending(struct runtime *rt)
+{
+	const struct timespec moment = { .tv_nsec = 200000 };
+
+	for (unsigned int i = 0; i < rt->nplugins; i++) {
+		if (plugin_run_pending(&rt->runs[i])) {
+			nanosleep(&moment, NULL);
+			return true;
+		}
+	}
+	return false;
+}
+
+static uint64_t abandon_rings(struct runtime *rt)
+{
+	uint64_t left = 0;
+
+	for (unsigned int i = 0; i < rt->nplugins; i++)
+		left += plugin_run_abandon(&rt->runs[i]);
+	return left;
+}
+
 static void run_ticks(struct runtime *rt, uint64_t now)
 {
 	for (unsigned int i = 0; i < rt->nplugins; i++) {
@@ -467,11 +494,12 @@ void runtime_stop(struct runtime *rt)
 	 * them, writing out as we go.  A plugin without a detach callback is
 	 * still attached and may fill its ring as fast as we read it.
 	 */
-	while (drain_rings(rt)) {
+	while (drain_rings(rt) || rings_pending(rt)) {
 		pipeline_flush(rt->pipe);
 		if (clock_mono_ns() > deadline) {
-			log_warn("stopped reading the ring buffers after %d ms; the records still in them are not in the summary",
-				 RUNTIME_STOP_DRAIN_MS);
+			log_warn("stopped reading the ring buffers after %d ms; the %llu records still in them count as lost",
+				 RUNTIME_STOP_DRAIN_MS,
+				 (unsigned long long)abandon_rings(rt));
 			break;
 		}
 	}
