@@ -167,16 +167,25 @@ static ssize_t write_some(struct sink *sink, const struct iovec *iov, int n)
 
 /*
  * Take back the part of the head message a regular file got before the
- * error; the file ends with the last whole message again.
+ * error; the file ends with the last whole message again.  Only while the
+ * file still ends where our write did: bytes another writer appended since
+ * (our own stderr, `2>&1`) are not ours to cut, and a file truncated under
+ * us (logrotate's copytruncate) must not grow a hole.
  */
 static void take_back_cut(struct sink *sink)
 {
 	struct fd_sink *fs = sink->priv;
+	struct stat st;
 	off_t end;
 
 	if (!fs->regular || !fs->q.head_off)
 		return;
 	end = lseek(sink->fd, 0, SEEK_CUR);
+	if (end < 0 || fstat(sink->fd, &st) || st.st_size != end) {
+		log_warn("[%s] %s: a cut message stays in the file: it changed under us",
+			 sink->name, sink->target);
+		return;
+	}
 	if (end < (off_t)fs->q.head_off ||
 	    ftruncate(sink->fd, end - fs->q.head_off) ||
 	    lseek(sink->fd, end - fs->q.head_off, SEEK_SET) < 0)
