@@ -153,14 +153,14 @@ static __always_inline int on_sys_exit(long nr, bool compat, long ret)
  * says which ran): one program, one verifier pass.
  */
 SEC("tp/syscalls/sys_exit_openat")
-int exit_open_tp(struct syscall_tp_exit *ctx)
+int exit_tp(struct syscall_tp_exit *ctx)
 {
 	return on_sys_exit(ctx->nr, false, ctx->ret);
 }
 
 /* Every syscall's exit, compat ones too. */
 SEC("raw_tp/sys_exit")
-int exit_open_raw(struct bpf_raw_tracepoint_args *ctx)
+int exit_raw(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct syscall_event ev = syscall_exit_of_raw(ctx);
 

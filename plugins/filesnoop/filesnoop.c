@@ -181,13 +181,7 @@ static int filesnoop_open(const struct bpfhost_host_api *host,
 					    host->opt_count(ctx, "prefix"),
 				!host->opt_count(ctx, "prefix"));
 	ro->failed_only = host->opt_bool(ctx, "failed_only");
-	fs->progs = (struct bpfhost_open_progs){
-		.exit_tp = fs->skel->progs.exit_open_tp,
-		.exit_raw = fs->skel->progs.exit_open_raw,
-		.uring_submit = fs->skel->progs.uring_submit,
-		.uring_complete = fs->skel->progs.uring_complete,
-		.uring_overflow = fs->skel->progs.uring_overflow,
-	};
+	fs->progs = BPFHOST_OPEN_PROGS(fs->skel);
 	fs->compat = host->opt_bool(ctx, "compat");
 	bpfhost_open_routes_select(&fs->progs, fs->compat);
 	*state = fs;

@@ -179,13 +179,7 @@ static int utsname_open(const struct bpfhost_host_api *host,
 	u->skel->rodata->nr_setdomainname = SYS_setdomainname;
 	u->skel->rodata->nr_unshare = SYS_unshare;
 	u->skel->rodata->nr_setns = SYS_setns;
-	u->progs = (struct bpfhost_open_progs){
-		.exit_tp = u->skel->progs.exit_tp,
-		.exit_raw = u->skel->progs.exit_raw,
-		.uring_submit = u->skel->progs.uring_submit,
-		.uring_complete = u->skel->progs.uring_complete,
-		.uring_overflow = u->skel->progs.uring_overflow,
-	};
+	u->progs = BPFHOST_OPEN_PROGS(u->skel);
 	u->compat = host->opt_bool(ctx, "compat");
 	bpfhost_open_routes_select(&u->progs, u->compat);
 	bpf_program__set_autoload(u->skel->progs.enter_tp, !u->compat);

@@ -74,6 +74,20 @@ struct bpfhost_open_progs {
 	struct bpf_program *uring_overflow;
 };
 
+/*
+ * The programs of a skeleton that names them exit_tp, exit_raw,
+ * uring_submit, uring_complete and uring_overflow (bpf/open_uring.bpf.h's
+ * OPEN_URING_PROGRAMS defines the last three).
+ */
+#define BPFHOST_OPEN_PROGS(skel)                                               \
+	((struct bpfhost_open_progs){                                          \
+		.exit_tp = (skel)->progs.exit_tp,                              \
+		.exit_raw = (skel)->progs.exit_raw,                            \
+		.uring_submit = (skel)->progs.uring_submit,                    \
+		.uring_complete = (skel)->progs.uring_complete,                \
+		.uring_overflow = (skel)->progs.uring_overflow,                \
+	})
+
 /* Before load: load only the exit program that will be attached. */
 static inline void bpfhost_open_routes_select(const struct bpfhost_open_progs *p,
 					      bool compat)
