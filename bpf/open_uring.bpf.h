@@ -77,13 +77,19 @@ struct open_opener {
 	char comm[16];
 };
 
-static __always_inline void open_opener_current(struct open_opener *who)
+/* The current task's ids, without its comm (a helper call of its own). */
+static __always_inline void open_opener_ids(struct open_opener *who)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
 	who->pid = id >> 32;
 	who->tid = (__u32)id;
 	who->uid = (__u32)bpf_get_current_uid_gid();
+}
+
+static __always_inline void open_opener_current(struct open_opener *who)
+{
+	open_opener_ids(who);
 	bpf_get_current_comm(who->comm, sizeof(who->comm));
 }
 

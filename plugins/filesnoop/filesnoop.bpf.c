@@ -141,9 +141,14 @@ static __always_inline int on_sys_exit(long nr, bool compat, long ret)
 
 	if (route < 0)
 		return 0;
-	open_opener_current(&who);
+	/* The comm only when a filter or a record needs it: most opens don't. */
+	open_opener_ids(&who);
+	if (filter_comm)
+		bpf_get_current_comm(who.comm, sizeof(who.comm));
 	if (!opener_wanted(&who, ret) || !file_path_open_begin(ret, &o))
 		return 0;
+	if (!filter_comm)
+		bpf_get_current_comm(who.comm, sizeof(who.comm));
 	file_path_open_args(&o, route, compat, true);
 	return report(&who, &o, ret, compat, false);
 }
