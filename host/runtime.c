@@ -286,18 +286,13 @@ static bool drain_rings(struct runtime *rt)
 
 /*
  * Does a ring still hold records?  One a program on another CPU is still
- * writing holds up those after it: wait a moment for it.
+ * writing holds up those after it, which a drain leaves.
  */
 static bool rings_pending(struct runtime *rt)
 {
-	const struct timespec moment = { .tv_nsec = 200000 };
-
-	for (unsigned int i = 0; i < rt->nplugins; i++) {
-		if (plugin_run_pending(&rt->runs[i])) {
-			nanosleep(&moment, NULL);
+	for (unsigned int i = 0; i < rt->nplugins; i++)
+		if (plugin_run_pending(&rt->runs[i]))
 			return true;
-		}
-	}
 	return false;
 }
 
@@ -494,14 +489,21 @@ void runtime_stop(struct runtime *rt)
 	 * them, writing out as we go.  A plugin without a detach callback is
 	 * still attached and may fill its ring as fast as we read it.
 	 */
-	while (drain_rings(rt) || rings_pending(rt)) {
+	for (;;) {
+		bool more = drain_rings(rt);
+
 		pipeline_flush(rt->pipe);
+		if (!more && !rings_pending(rt))
+			break;
 		if (clock_mono_ns() > deadline) {
 			log_warn("stopped reading the ring buffers after %d ms; the %llu records still in them count as lost",
 				 RUNTIME_STOP_DRAIN_MS,
 				 (unsigned long long)abandon_rings(rt));
 			break;
 		}
+		/* A record a program on another CPU is still writing. */
+		if (!more)
+			nanosleep(&(struct timespec){ .tv_nsec = 200000 }, NULL);
 	}
 	pipeline_flush(rt->pipe);
 	log_debug("rings drained and written out %.1f ms after the signal",
