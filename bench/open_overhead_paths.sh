@@ -77,6 +77,9 @@ cmd_of() {	# variant -> bpfhost command line
 	local b=$BUILD_DIR
 	case $1 in noresolve_*) b=$PREV_DIR/build ;; esac
 	local bh="$b/host/bpfhost --plugin-dir $b/plugins -p filesnoop -F json"
+	# The syscalls:* exits, one program run per open: what is measured is
+	# the path work, not the raw_syscalls entry compat tracing adds.
+	case $1 in resolve_*) bh+=" -o filesnoop.compat=no" ;; esac
 	case $1 in
 	*_exact) echo "$bh -o filesnoop.path=/etc/hosts" ;;
 	*_prefix) echo "$bh -o filesnoop.prefix=/etc/hosts" ;;
@@ -97,20 +100,22 @@ for f in glob.glob("/proc/%d/fdinfo/*" % pid):
 	for line in open(f):
 		if line.startswith("prog_id:"):
 			ids.add(int(line.split()[1]))
-# Exits may share one program ("exit_open_any"): sum the time of every open
-# program, per call of the one every openat runs (the loop uses openat):
-# enter_openat, or exit_open_any where opens are traced at exit alone.
+# Exits may share one program ("exit_open_any", "exit_tp"): sum the time of
+# every open program, per call of the one every openat runs (the loop uses
+# openat): enter_openat, or the shared exit where opens are traced at exit.
 now = {}
 for p in json.load(sys.stdin):
 	name = p.get("name", "")
-	if p["id"] in ids and name.startswith(("enter_open", "exit_open")):
+	if p["id"] in ids and name.startswith(("enter_open", "exit_open",
+						"exit_tp")):
 		now[name] = (p.get("run_time_ns", 0), p.get("run_cnt", 0))
 if len(sys.argv) < 3:
 	print(json.dumps(now))
 elif sorted(now) != sorted(before) or not now:
 	print("NA")
 else:
-	every = "enter_openat" if "enter_openat" in now else "exit_open_any"
+	every = next((k for k in ("enter_openat", "exit_open_any", "exit_tp")
+		      if k in now), "")
 	opens = now[every][1] - before[every][1] if every in now else 0
 	ns = sum(t - before[k][0] for k, (t, _) in now.items())
 	print("%.0f" % (ns / opens) if opens else "NA")' "$@"
