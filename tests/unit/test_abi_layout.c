@@ -160,7 +160,7 @@ static void test_task_context(void)
 	PIN(struct bpfhost_task_context, container.runtime, 48, 1);
 	PIN(struct bpfhost_task_context, container.id, 49, 65);
 	PIN(struct bpfhost_task_context, container.pod_uid, 114, 37);
-	PIN(struct bpfhost_task_context, container.pad, 151, 1);
+	PIN(struct bpfhost_task_context, container.id_inexact, 151, 1);
 	PIN(struct bpfhost_task_context, cgroup_id, 152, 8);
 	PIN(struct bpfhost_task_context, comm, 160, 16);
 	PIN(struct bpfhost_task_context, nodename, 176, 65);

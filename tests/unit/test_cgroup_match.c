@@ -28,7 +28,7 @@ static const char *runtime_name(unsigned int runtime)
 /*
  * Walk path as the kernel walks a cgroup's ancestors: component by
  * component from the root, at most BPFHOST_CGROUP_DEPTH_MAX of them, until
- * one names a container.
+ * one names a container (task_context.bpf.h, bpfhost_cgroup_walk_down()).
  */
 static void walk(const char *path, struct bpfhost_container *found)
 {
@@ -38,9 +38,14 @@ static void walk(const char *path, struct bpfhost_container *found)
 
 	while (*p == '/')
 		p++;
-	while (*p && depth++ < BPFHOST_CGROUP_DEPTH_MAX) {
+	while (*p) {
 		size_t len = strcspn(p, "/");
 
+		/* Deeper than the walk reads: a container of unknown id. */
+		if (depth++ == BPFHOST_CGROUP_DEPTH_MAX) {
+			w.found.runtime = BPFHOST_RUNTIME_UNKNOWN;
+			break;
+		}
 		if (len >= sizeof(w.name))
 			break;
 		memcpy(w.name, p, len);

@@ -29,7 +29,8 @@ enum bpfhost_cgroup_part {
 	BPFHOST_CGROUP_NOTHING = 0,
 	BPFHOST_CGROUP_ANY,	/* any bytes, or none */
 	BPFHOST_CGROUP_HEX64,	/* 64 lowercase hex digits: the id */
-	BPFHOST_CGROUP_NAME,	/* 1 to 64 bytes: the id */
+	/* 1 to 255 bytes: the id, cut at 64, unprintable bytes as '?' */
+	BPFHOST_CGROUP_NAME,
 	/* 8-4-4-4-12 lowercase hex, '-' or '_'; or 32 (a static pod's) */
 	BPFHOST_CGROUP_UUID,
 	/*
@@ -115,14 +116,23 @@ static const struct bpfhost_cgroup_pattern bpfhost_cgroup_patterns[] = {
 	BPFHOST_CGROUP_PATTERN("", HEX64, "", BPFHOST_CGROUP_TAG_POD, 0, 0,
 			       CRI),
 	BPFHOST_CGROUP_ID("systemd-nspawn@", NAME, ".service", NSPAWN),
-	/* machined registers libvirt's virtual machines too: not containers */
-	BPFHOST_CGROUP_TAG("machine-qemu\\x2d", ANY, ".scope", 0, 0, 0),
-	BPFHOST_CGROUP_ID("machine-", NAME, ".scope", NSPAWN),
+	/*
+	 * Registered with machined: an nspawn container, or one of libvirt's
+	 * virtual machines (machine-qemu\x2d...), which a machine's own name
+	 * can imitate: both are machines, and everything below is theirs.
+	 */
+	BPFHOST_CGROUP_ID("machine-", NAME, ".scope", MACHINED),
 	BPFHOST_CGROUP_ID("lxc.payload.", NAME, "", LXC),
 	BPFHOST_CGROUP_PATTERN("", NAME, "", BPFHOST_CGROUP_TAG_LXC, 0, 0, LXC),
 	BPFHOST_CGROUP_TAG("docker", NOTHING, "", 0, 0,
 			   BPFHOST_CGROUP_TAG_DOCKER),
 	BPFHOST_CGROUP_TAG("lxc", NOTHING, "", 0, 0, BPFHOST_CGROUP_TAG_LXC),
+	/*
+	 * A container id where no pattern above expects one: docker's
+	 * --cgroup-parent, rootless podman on cgroup v1.  Claimed rather than
+	 * walked past: what lies below is the container's to name.
+	 */
+	BPFHOST_CGROUP_ID("", HEX64, "", UNKNOWN),
 };
 
 #define BPFHOST_CGROUP_PATTERNS                                                \
@@ -153,7 +163,7 @@ static __always_inline int bpfhost_cgroup_part_fits(
 	case BPFHOST_CGROUP_ANY:
 		return 1;
 	case BPFHOST_CGROUP_NAME:
-		return len >= 1 && len <= BPFHOST_CONTAINER_ID_LEN - 1;
+		return len >= 1;
 	case BPFHOST_CGROUP_HEX64:
 	case BPFHOST_CGROUP_TAIL_HEX64:
 		if (len != 64)
@@ -218,30 +228,65 @@ bpfhost_cgroup_fits(const struct bpfhost_cgroup_walk *w,
 	return bpfhost_cgroup_part_fits(w, start + plen, mid, p->part);
 }
 
-/*
- * Copy len bytes of w->name from start into dst[size], NUL-filled, with
- * '_' as '-' if dash.  Without a branch on the bytes: the verifier walks
- * every iteration, and a branch each would double its paths.
- */
-static __always_inline void bpfhost_cgroup_copy(
-	const struct bpfhost_cgroup_walk *w, __u32 start, __u32 len, char *dst,
-	__u32 size, int dash)
+struct bpfhost_cgroup_copying {
+	struct bpfhost_cgroup_walk *w;
+	__u32 start;
+	__u32 len;
+	int pod;	/* into found.pod_uid, '_' as '-'; else found.id */
+	int changed;
+};
+
+/* Byte i of the copy (copy below). */
+static long bpfhost_cgroup_copy_byte(__u32 i, void *ctx)
 {
-	__s64 underscore_to_dash = dash ? '_' ^ '-' : 0;
+	struct bpfhost_cgroup_copying *cp = ctx;
+	struct bpfhost_cgroup_walk *w = cp->w;
+	char c = 0;
 
-	for (__u32 i = 0; i < BPFHOST_CONTAINER_ID_LEN - 1 && i < size - 1;
-	     i++) {
-		__s64 c = (__u8)w->name[(start + i) &
-					(BPFHOST_CGROUP_NAME_LEN - 1)];
-		/* all ones while i < len, else 0 */
-		__s64 keep = ((__s64)i - (__s64)len) >> 63;
-		/* 1 when c is '_' */
-		__s64 is_underscore = (((c ^ '_') - 1) >> 63) & 1;
-
-		c ^= underscore_to_dash * is_underscore;
-		dst[i] = (char)(c & keep);
+	if (i < cp->len) {
+		c = w->name[(cp->start + i) & (BPFHOST_CGROUP_NAME_LEN - 1)];
+		if (c < '!' || c > '~') {
+			c = '?';
+			cp->changed = 1;
+		} else if (cp->pod && c == '_') {
+			c = '-';
+		}
 	}
-	dst[size - 1] = 0;
+	if (cp->pod) {
+		if (i < BPFHOST_POD_UID_LEN - 1)
+			w->found.pod_uid[i] = c;
+	} else if (i < BPFHOST_CONTAINER_ID_LEN - 1) {
+		w->found.id[i] = c;
+	}
+	return 0;
+}
+
+/*
+ * Copy len bytes of w->name from start into w->found's id (or pod uid),
+ * NUL-filled, a byte outside printable ASCII as '?' (so no id holds a
+ * blank, a control or invalid UTF-8).  Returns 1 when the copy is not the
+ * exact bytes (so changed, or cut).  In the kernel through bpf_loop(): the
+ * verifier checks one byte, not every path through 64 of them.
+ */
+static __always_inline int bpfhost_cgroup_copy(struct bpfhost_cgroup_walk *w,
+					       __u32 start, __u32 len, int pod)
+{
+	struct bpfhost_cgroup_copying cp = {
+		.w = w, .start = start, .len = len, .pod = pod, .changed = 0,
+	};
+	__u32 size = pod ? BPFHOST_POD_UID_LEN : BPFHOST_CONTAINER_ID_LEN;
+
+#ifdef __bpf__
+	bpf_loop(size - 1, bpfhost_cgroup_copy_byte, &cp, 0);
+#else
+	for (__u32 i = 0; i < size - 1; i++)
+		bpfhost_cgroup_copy_byte(i, &cp);
+#endif
+	if (pod)
+		w->found.pod_uid[BPFHOST_POD_UID_LEN - 1] = 0;
+	else
+		w->found.id[BPFHOST_CONTAINER_ID_LEN - 1] = 0;
+	return cp.changed || len > size - 1;
 }
 
 #ifdef __bpf__
@@ -314,8 +359,8 @@ BPFHOST_CGROUP_MATCHER int bpfhost_cgroup_component(
 		p = &bpfhost_cgroup_patterns[i];
 		mid = w->len - head - p->prefix_len - p->suffix_len;
 		w->found.runtime = p->runtime;
-		bpfhost_cgroup_copy(w, head + p->prefix_len, mid, w->found.id,
-				    sizeof(w->found.id), 0);
+		w->found.id_inexact = bpfhost_cgroup_copy(
+			w, head + p->prefix_len, mid, 0);
 		found = 1;
 		if (!head)
 			return 1;
@@ -330,9 +375,7 @@ BPFHOST_CGROUP_MATCHER int bpfhost_cgroup_component(
 	p = &bpfhost_cgroup_patterns[i];
 	if (p->tag & BPFHOST_CGROUP_TAG_POD)
 		bpfhost_cgroup_copy(w, p->prefix_len,
-				    w->len - p->prefix_len - p->suffix_len,
-				    w->found.pod_uid, sizeof(w->found.pod_uid),
-				    1);
+				    w->len - p->prefix_len - p->suffix_len, 1);
 	w->parent_tags = p->tag;
 	w->ancestor_tags |= p->tag;
 	return found;

@@ -91,17 +91,15 @@ struct cgroup___bpfhost {
 } __attribute__((preserve_access_index));
 
 /*
- * A cgroup by its kernfs id, which is not reused within a hierarchy, and
- * its hierarchy's root; the kernfs node's address must match too, so a
- * hierarchy unmounted and mounted again cannot answer with its old names.
+ * What a cgroup's path names, by the cgroup's serial number, which no other
+ * cgroup ever gets (not even after its hierarchy is unmounted).  kn is the
+ * kernfs node of the component that named the container (else the
+ * cgroup's own), name that node's name when walked: a cgroup v1 rename
+ * replaces the name, and the entry is walked again.
  */
-struct bpfhost_cgroup_key {
-	__u64 kn_id;
-	__u64 root;
-};
-
 struct bpfhost_cgroup_seen {
 	__u64 kn;
+	__u64 name;
 	struct bpfhost_container container;
 	__u32 pad;
 };
@@ -109,7 +107,7 @@ struct bpfhost_cgroup_seen {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
-	__type(key, struct bpfhost_cgroup_key);
+	__type(key, __u64);
 	__type(value, struct bpfhost_cgroup_seen);
 } bpfhost_cgroups SEC(".maps");
 
@@ -130,11 +128,14 @@ static __always_inline __u32 bpfhost_kernfs_owner(struct kernfs_node *kn)
 
 /*
  * Walk cgrp's path from the root down: the container it names, if any,
- * into w->found, or the pod it lies in.
+ * into w->found (or the pod it lies in), and into *seen the node that
+ * named it.  A path deeper than the walk reads, with no container in the
+ * part read, names one of unknown id: what lies below may be a container's.
  */
 static __always_inline void
 bpfhost_cgroup_walk_down(struct cgroup *cgrp, int level,
-			 struct bpfhost_cgroup_walk *w)
+			 struct bpfhost_cgroup_walk *w,
+			 struct bpfhost_cgroup_seen *seen)
 {
 	struct cgroup___bpfhost *c = (void *)cgrp;
 	struct kernfs_node *kn;
@@ -156,43 +157,53 @@ bpfhost_cgroup_walk_down(struct cgroup *cgrp, int level,
 			break;
 		w->len = len - 1;
 		if (bpfhost_cgroup_component(w)) {
-			w->found.owner = bpfhost_kernfs_owner(kn);
+			seen->kn = (__u64)kn;
+			seen->name = (__u64)BPF_CORE_READ(kn, name);
 			return;
 		}
 	}
+	if (level > BPFHOST_CGROUP_DEPTH_MAX)
+		w->found.runtime = BPFHOST_RUNTIME_UNKNOWN;
 }
 
 /*
  * Does cgrp's path name a container?  Which one into *out when out is not
  * NULL, or only the pod when it names a pod but no container and *out has
  * none yet.  A root cgroup names none: every task of a hierarchy without
- * containers is there.
+ * containers is there.  A global function: it runs for the v2 cgroup and
+ * for each v1 hierarchy's, and the verifier checks it once, not once per
+ * call (the cgroup passes as a number: a global function's pointers are
+ * to memory it may write).
  */
-static __always_inline bool bpfhost_cgroup_container(struct cgroup *cgrp,
-						     struct bpfhost_container *out)
+__attribute__((noinline)) int
+bpfhost_cgroup_container(__u64 cgroup, struct bpfhost_container *out)
 {
-	struct bpfhost_cgroup_key key;
+	struct cgroup *cgrp = (struct cgroup *)cgroup;
+	struct kernfs_node *kn = BPF_CORE_READ(cgrp, kn);
+	int level = BPF_CORE_READ(cgrp, level);
 	struct bpfhost_cgroup_seen *seen, fresh = {};
 	struct bpfhost_cgroup_walk *w;
-	struct kernfs_node *kn;
+	struct kernfs_node *named;
 	__u32 zero = 0;
-	int level;
+	__u64 key;
 
-	if (!cgrp)
-		return false;
-	kn = cgrp->kn;
-	level = cgrp->level;
 	if (!kn || level <= 0)
 		return false;
-	key.kn_id = kn->id;
-	key.root = (__u64)cgrp->root;
+	key = BPF_CORE_READ(cgrp, self.serial_nr);
 	seen = bpf_map_lookup_elem(&bpfhost_cgroups, &key);
-	if (!seen || seen->kn != (__u64)kn) {
+	if (seen) {
+		/* the node's pointer as data: not a relocation of seen */
+		named = (struct kernfs_node *)seen->kn;
+		if ((__u64)BPF_CORE_READ(named, name) != seen->name)
+			seen = NULL;
+	}
+	if (!seen) {
 		w = bpf_map_lookup_elem(&bpfhost_cgroup_walk, &zero);
 		if (!w)
 			return false;
-		bpfhost_cgroup_walk_down(cgrp, level, w);
 		fresh.kn = (__u64)kn;
+		fresh.name = (__u64)BPF_CORE_READ(kn, name);
+		bpfhost_cgroup_walk_down(cgrp, level, w, &fresh);
 		fresh.container = w->found;
 		bpf_map_update_elem(&bpfhost_cgroups, &key, &fresh, BPF_ANY);
 		seen = &fresh;
@@ -202,52 +213,112 @@ static __always_inline bool bpfhost_cgroup_container(struct cgroup *cgrp,
 			*out = seen->container;
 		return false;
 	}
-	if (out)
+	if (out) {
 		*out = seen->container;
+		/* read now: a chown after the walk changes it */
+		named = (struct kernfs_node *)seen->kn;
+		out->owner = bpfhost_kernfs_owner(named);
+	}
 	return true;
 }
 
-/* The cgroup of a v1 controller's hierarchy, or NULL when it has none. */
-static __always_inline struct cgroup *
-bpfhost_cgroup_v1(struct css_set *cset, int ssid)
+/*
+ * A pointer the verifier types (from the task's BTF) as the number a
+ * global function's argument must be: the verifier refuses the cast.
+ */
+static __always_inline __u64 bpfhost_pointer_value(const void *p)
 {
-	struct cgroup *cgrp = cset->subsys[ssid & 15]->cgroup;
+	__u64 v = 0;
 
-	/* a controller on the v2 hierarchy is in hierarchy 0 */
-	if (!cgrp || cgrp->root->hierarchy_id == 0)
-		return NULL;
-	return cgrp;
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
 }
 
-/* Does controller id's v1 cgroup name a container? */
-#define BPFHOST_CGROUP_V1_CONTAINER(cset, id, c)                               \
-	(bpf_core_enum_value_exists(enum cgroup_subsys_id, id) &&             \
-	 bpfhost_cgroup_container(                                             \
-		 bpfhost_cgroup_v1(cset, bpf_core_enum_value(                  \
-			 enum cgroup_subsys_id, id)), c))
+/* The controllers vmlinux.h knows; more on a newer kernel go unread. */
+#define BPFHOST_CGROUP_SUBSYS                                                  \
+	(sizeof(((struct css_set *)0)->subsys) /                               \
+	 sizeof(((struct css_set *)0)->subsys[0]))
 
 /*
- * Is the task in a container, by its v2 cgroup first, then by its v1
- * cgroups of the controllers runtimes always use?  Which one into *c, when
- * c is not NULL (all zero if none).
+ * A cgroup v1 hierarchy without controllers (name=systemd): reached only
+ * through the task's list of cgroup links, read when nothing else named a
+ * container.  At most this many links are read.
+ */
+#define BPFHOST_CGROUP_LINKS_MAX 16
+
+static __always_inline bool
+bpfhost_cgroup_named_v1(struct css_set *cset, struct bpfhost_container *c)
+{
+	__u64 head = (__u64)cset + bpf_core_field_offset(struct css_set,
+							 cgrp_links);
+	__u64 at = 0;
+	struct cgroup *cgrp;
+	struct cgroup_root *root;
+
+	bpf_probe_read_kernel(&at, sizeof(at), (void *)head);
+	for (int i = 0; i < BPFHOST_CGROUP_LINKS_MAX && at && at != head;
+	     i++) {
+		cgrp = BPF_CORE_READ(
+			(struct cgrp_cset_link *)(at - bpf_core_field_offset(
+				struct cgrp_cset_link, cset_link)), cgrp);
+		root = BPF_CORE_READ(cgrp, root);
+		if (!BPF_CORE_READ(root, subsys_mask) &&
+		    BPF_CORE_READ(root, hierarchy_id) &&
+		    bpfhost_cgroup_container((__u64)cgrp, c))
+			return true;
+		/* cset_link.next */
+		bpf_probe_read_kernel(&at, sizeof(at), (void *)at);
+	}
+	return false;
+}
+
+/*
+ * Does a v1 hierarchy's cgroup name a container?  Controllers on the v2
+ * hierarchy (0) are its; controllers mounted together share one cgroup
+ * (*last); a root cgroup names nothing.
+ */
+static __always_inline bool bpfhost_cgroup_v1(struct cgroup *cgrp,
+					      struct cgroup **last,
+					      struct bpfhost_container *c)
+{
+	if (!cgrp || cgrp == *last || !cgrp->root->hierarchy_id ||
+	    cgrp->level <= 0)
+		return false;
+	*last = cgrp;
+	return bpfhost_cgroup_container(bpfhost_pointer_value(cgrp), c);
+}
+
+/*
+ * Is the task in a container, by its v2 cgroup first, then by its cgroup in
+ * each v1 hierarchy: of every controller, then without one?  Which one into
+ * *c, when c is not NULL (all zero if none).
  */
 static __always_inline bool
 bpfhost_task_container(struct task_struct *task, struct bpfhost_container *c)
 {
 	struct css_set *cset = task->cgroups;
+	__u32 nsubsys = bpf_core_enum_value(enum cgroup_subsys_id,
+					    CGROUP_SUBSYS_COUNT);
+	struct cgroup *last = NULL;
 
 	if (c)
 		__builtin_memset(c, 0, sizeof(*c));
-	return bpfhost_cgroup_container(cset->dfl_cgrp, c) ||
-	       BPFHOST_CGROUP_V1_CONTAINER(cset, memory_cgrp_id, c) ||
-	       BPFHOST_CGROUP_V1_CONTAINER(cset, pids_cgrp_id, c) ||
-	       BPFHOST_CGROUP_V1_CONTAINER(cset, cpu_cgrp_id, c);
+	if (bpfhost_cgroup_container(bpfhost_pointer_value(cset->dfl_cgrp), c))
+		return true;
+#pragma unroll
+	for (__u32 i = 0; i < BPFHOST_CGROUP_SUBSYS; i++)
+		if (i < nsubsys &&
+		    bpfhost_cgroup_v1(cset->subsys[i]->cgroup, &last, c))
+			return true;
+	return bpfhost_cgroup_named_v1(cset, c);
 }
 
 /* The inode /proc/PID/ns/user shows for the task's user namespace. */
 static __always_inline __u32 bpfhost_task_user_ns(struct task_struct *task)
 {
-	return task->cred->user_ns->ns.inum;
+	/* real_cred: what /proc/PID/ns/user shows, whatever io_uring or an
+	 * override_creds() has put in cred for the moment */
+	return task->real_cred->user_ns->ns.inum;
 }
 
 /* Fill *tc for the task running now. */

@@ -30,6 +30,13 @@ enum bpfhost_container_runtime {
 	BPFHOST_RUNTIME_NSPAWN,
 	BPFHOST_RUNTIME_LXC,
 	BPFHOST_RUNTIME_CRI,	/* a Kubernetes pod's, runtime not named */
+	/* a machine systemd-machined registered: nspawn, or libvirt's */
+	BPFHOST_RUNTIME_MACHINED,
+	/*
+	 * a container the path names no runtime of (a bare 64-hex-digit
+	 * component), or whose cgroup lies deeper than the walk reads (id "")
+	 */
+	BPFHOST_RUNTIME_UNKNOWN,
 };
 
 /*
@@ -47,7 +54,11 @@ struct bpfhost_container {
 	__u8 runtime;		/* enum bpfhost_container_runtime */
 	char id[BPFHOST_CONTAINER_ID_LEN];
 	char pod_uid[BPFHOST_POD_UID_LEN];	/* Kubernetes pod, else "" */
-	__u8 pad;		/* zero */
+	/*
+	 * id is not the name's exact bytes: cut at 64, or bytes outside
+	 * printable ASCII shown as '?'
+	 */
+	__u8 id_inexact;
 };
 
 /*

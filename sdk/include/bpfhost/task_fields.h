@@ -38,6 +38,8 @@
 		{ ~0ull, BPFHOST_RUNTIME_NSPAWN, "systemd-nspawn" },           \
 		{ ~0ull, BPFHOST_RUNTIME_LXC, "lxc" },                         \
 		{ ~0ull, BPFHOST_RUNTIME_CRI, "cri" },                         \
+		{ ~0ull, BPFHOST_RUNTIME_MACHINED, "machined" },               \
+		{ ~0ull, BPFHOST_RUNTIME_UNKNOWN, "unknown" },                 \
 		{ 0, 0, NULL },                                                \
 	}
 
@@ -63,6 +65,8 @@ static const struct bpfhost_value_name bpfhost_container_runtime_names[]
 	  BPFHOST_TASK_FIELD_AT(ev, member, container.runtime) },              \
 	{ .name = "container_owner", .type = BPFHOST_FIELD_UINT,               \
 	  BPFHOST_TASK_FIELD_AT(ev, member, container.owner) },                \
+	{ .name = "container_id_inexact", .type = BPFHOST_FIELD_BOOL,          \
+	  BPFHOST_TASK_FIELD_AT(ev, member, container.id_inexact) },           \
 	{ .name = "pod_uid", .type = BPFHOST_FIELD_STR,                        \
 	  BPFHOST_TASK_FIELD_AT(ev, member, container.pod_uid) },              \
 	{ .name = "nodename", .header = "HOSTNAME", .type = BPFHOST_FIELD_STR, \
