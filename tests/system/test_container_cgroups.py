@@ -1,0 +1,348 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Container identity from cgroup paths made by hand, no container runtime.
+
+Each test makes cgroups under a parent of its own, bpfhost-test-RANDOM, in
+the real cgroupfs (cgroup2, and the v1 memory hierarchy when the machine has
+one), named as docker, podman, containerd, cri-o, kubelet, systemd-nspawn
+and lxc name theirs, and moves a child shell into one before it opens
+/etc/hosts.  Every cgroup made is removed again, deepest first, even when a
+test fails.  Records are matched on this test's own children (their pids).
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bpfhost_test import Bpfhost, main, need_root  # noqa: E402
+
+
+def hex64():
+    return uuid.uuid4().hex + uuid.uuid4().hex
+
+
+def cgroup_mounts():
+    """(cgroup2 mount point or None, {v1 controller or name=X: mount})."""
+    v2, v1 = None, {}
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            sep = fields.index("-")
+            fstype, opts = fields[sep + 1], fields[sep + 3].split(",")
+            if fstype == "cgroup2":
+                v2 = fields[4]
+            elif fstype == "cgroup":
+                for o in opts:
+                    v1.setdefault(o, fields[4])
+    return v2, v1
+
+
+def own_cgroup_paths():
+    with open("/proc/self/cgroup") as f:
+        return [l.strip().split(":", 2)[2] for l in f]
+
+
+class Tree:
+    """A test's own cgroups below HIERARCHY/bpfhost-test-RANDOM."""
+
+    def __init__(self, hierarchy):
+        self.base = os.path.join(hierarchy,
+                                 "bpfhost-test-" + uuid.uuid4().hex[:8])
+        os.mkdir(self.base)
+
+    def make(self, *components):
+        path = os.path.join(self.base, *components)
+        os.makedirs(path)
+        return path
+
+    def remove(self):
+        """rmdir every cgroup below base, deepest first, then base."""
+        errors = []
+        for dirpath, dirnames, _ in os.walk(self.base, topdown=False):
+            for d in dirnames:
+                errors += _rmdir(os.path.join(dirpath, d))
+        errors += _rmdir(self.base)
+        return errors
+
+
+def _rmdir(path):
+    # A child that just exited may keep its cgroup busy for a moment.
+    for _ in range(100):
+        try:
+            os.rmdir(path)
+            return []
+        except FileNotFoundError:
+            return []
+        except OSError as e:
+            err = e
+            time.sleep(0.02)
+    return ["rmdir %s: %s" % (path, err)]
+
+
+def run_in(*dirs, path="/etc/hosts"):
+    """A child shell joins every cgroup in dirs, then becomes cat PATH.
+    Returns its pid, once it has exited."""
+    script = ('for d in "$@"; do echo $$ > "$d/cgroup.procs" || exit 1; '
+              'done; echo $$; exec cat %s >/dev/null' % path)
+    p = subprocess.run(["sh", "-c", script, "sh", *dirs],
+                       stdout=subprocess.PIPE, timeout=30)
+    if p.returncode:
+        raise AssertionError("moving a child into %r failed" % (dirs,))
+    return int(p.stdout)
+
+
+class CgroupTest(unittest.TestCase):
+    def setUp(self):
+        need_root(self)
+        self.v2, self.v1 = cgroup_mounts()
+        self.trees = []
+        # Paths are matched from the root down: a test run inside a
+        # container's cgroup would see that container first.
+        for p in own_cgroup_paths():
+            for part in p.split("/"):
+                if part.startswith(("docker", "libpod", "kubepods", "crio",
+                                    "cri-containerd", "lxc")):
+                    self.skipTest("this test runs inside a container's "
+                                  "cgroup (%s)" % p)
+
+    def tearDown(self):
+        errors = []
+        for t in reversed(self.trees):
+            errors += t.remove()
+        self.assertEqual(errors, [], "cgroups left behind")
+
+    def tree(self, where="v2"):
+        if where == "v2":
+            if not self.v2:
+                self.skipTest("no cgroup2 hierarchy mounted")
+            root = self.v2
+        else:
+            if where not in self.v1:
+                self.skipTest("no v1 %s hierarchy mounted" % where)
+            root = self.v1[where]
+        t = Tree(root)
+        self.trees.append(t)
+        return t
+
+    def utsname(self, *opts):
+        return Bpfhost("-p", "utsname", "-F", "json", *opts)
+
+    def one(self, bh, **match):
+        recs = bh.records(**match)
+        self.assertEqual(len(recs), 1, "want one record matching %r, got %r"
+                         "\nstderr:\n%s" % (match, recs, bh.stderr()))
+        return recs[0]
+
+    def assert_identity(self, rec, cid, runtime, owner=0, pod_uid=""):
+        got = {k: rec[k] for k in ("container_id", "container_runtime",
+                                   "container_owner", "pod_uid")}
+        want = {"container_id": cid, "container_runtime": runtime,
+                "container_owner": owner, "pod_uid": pod_uid}
+        self.assertEqual(got, want, rec)
+
+    def test_docker_scope(self):
+        h = hex64()
+        t = self.tree()
+        d = t.make("system.slice", "docker-%s.scope" % h)
+        with self.utsname() as bh:
+            pid = run_in(d)
+            self.assertEqual(bh.stop(), 0)
+            rec = self.one(bh, event="open", pid=pid)
+        self.assert_identity(rec, h, "docker")
+        self.assertEqual(rec["cgroup_id"], os.stat(d).st_ino)
+        self.assertEqual(rec["nodename"], os.uname().nodename)
+
+    def test_owner_of_the_container_cgroup(self):
+        """A cgroup a user owns (rootless): that user is the owner; the
+        owner of a cgroup below the container's does not count."""
+        h = hex64()
+        t = self.tree()
+        d = t.make("user.slice", "docker-%s.scope" % h)
+        os.chown(d, 65534, 65534)
+        inner = t.make("user.slice", "docker-%s.scope" % h, "app")
+        os.chown(inner, 4242, 4242)
+        h2 = hex64()
+        d2 = t.make("system.slice", "docker-%s.scope" % h2)
+        inner2 = t.make("system.slice", "docker-%s.scope" % h2, "app")
+        os.chown(inner2, 65534, 65534)
+        with self.utsname() as bh:
+            pid = run_in(d)
+            pid_inner = run_in(inner)
+            pid2 = run_in(inner2)
+            self.assertEqual(bh.stop(), 0)
+            rec = self.one(bh, event="open", pid=pid)
+            rec_inner = self.one(bh, event="open", pid=pid_inner)
+            rec2 = self.one(bh, event="open", pid=pid2)
+        self.assert_identity(rec, h, "docker", owner=65534)
+        self.assert_identity(rec_inner, h, "docker", owner=65534)
+        self.assert_identity(rec2, h2, "docker", owner=0)
+
+    def test_outermost_wins(self):
+        """podman inside podman: the outer container's id."""
+        a, b = hex64(), hex64()
+        t = self.tree()
+        d = t.make("libpod_parent", "libpod-" + a, "libpod_parent",
+                   "libpod-" + b)
+        with self.utsname() as bh:
+            pid = run_in(d)
+            self.assertEqual(bh.stop(), 0)
+            rec = self.one(bh, event="open", pid=pid)
+        self.assert_identity(rec, a, "podman")
+
+    def test_v1_hierarchy(self):
+        """A task whose cgroup2 path names no container: the v1 path."""
+        # The child keeps our cgroup2 cgroup, which names no container
+        # (setUp checked).
+        a, b = hex64(), hex64()
+        t = self.tree("memory")
+        d = t.make("libpod_parent", "libpod-" + a, "libpod-" + b)
+        h = hex64()
+        d2 = t.make("system.slice", "docker-%s.scope" % h)
+        with self.utsname() as bh:
+            pid = run_in(d)
+            pid2 = run_in(d2)
+            self.assertEqual(bh.stop(), 0)
+            rec = self.one(bh, event="open", pid=pid)
+            rec2 = self.one(bh, event="open", pid=pid2)
+        self.assert_identity(rec, a, "podman")
+        self.assert_identity(rec2, h, "docker")
+
+    def test_v2_before_v1(self):
+        """Named in both: cgroup2's container."""
+        if not self.v2:
+            self.skipTest("no cgroup2 hierarchy mounted")
+        h2, h1 = hex64(), hex64()
+        d2 = self.tree().make("docker-%s.scope" % h2)
+        d1 = self.tree("memory").make("docker-%s.scope" % h1)
+        with self.utsname() as bh:
+            pid = run_in(d1, d2)
+            self.assertEqual(bh.stop(), 0)
+            rec = self.one(bh, event="open", pid=pid)
+        self.assert_identity(rec, h2, "docker")
+
+    def test_kubepods_cgroupfs(self):
+        """kubelet's cgroupfs driver: .../pod<uid>/<id>, runtime cri."""
+        h, pod = hex64(), str(uuid.uuid4())
+        d = self.tree().make("kubepods", "burstable", "pod" + pod, h)
+        with self.utsname() as bh:
+            pid = run_in(d)
+            self.assertEqual(bh.stop(), 0)
+            rec = self.one(bh, event="open", pid=pid)
+        self.assert_identity(rec, h, "cri", pod_uid=pod)
+
+    def test_patterns(self):
+        """Every runtime's naming, in one run; and names that are not."""
+        pod1, pod2, pod3 = (str(uuid.uuid4()) for _ in range(3))
+        ids = [hex64() for _ in range(12)]
+        h63 = hex64()[:63]
+        upper = hex64().upper()
+        cases = [
+            (["system.slice", "docker-%s.scope" % ids[0]],
+             ids[0], "docker", ""),
+            (["docker", ids[1]], ids[1], "docker", ""),
+            (["machine.slice", "libpod-%s.scope" % ids[2]],
+             ids[2], "podman", ""),
+            (["libpod_parent", "libpod-" + ids[3]], ids[3], "podman", ""),
+            (["system.slice", "cri-containerd-%s.scope" % ids[4]],
+             ids[4], "containerd", ""),
+            (["nerdctl-%s.scope" % ids[5]], ids[5], "containerd", ""),
+            (["crio-%s.scope" % ids[6]], ids[6], "cri-o", ""),
+            (["crio-" + ids[7]], ids[7], "cri-o", ""),
+            (["kubepods", "besteffort", "pod" + pod1, ids[8]],
+             ids[8], "cri", pod1),
+            (["kubepods.slice", "kubepods-burstable.slice",
+              "kubepods-burstable-pod%s.slice" % pod2.replace("-", "_"),
+              "cri-containerd-%s.scope" % ids[9]], ids[9], "containerd",
+             pod2),
+            (["kubepods.slice", "kubepods-pod%s.slice" %
+              pod3.replace("-", "_"), "crio-%s.scope" % ids[10]],
+             ids[10], "cri-o", pod3),
+            (["machine.slice", "systemd-nspawn@box1.service"],
+             "box1", "systemd-nspawn", ""),
+            (["machine.slice", "machine-box2.scope"],
+             "box2", "systemd-nspawn", ""),
+            (["lxc.payload.box3"], "box3", "lxc", ""),
+            (["lxc", "box4"], "box4", "lxc", ""),
+            # Not containers.
+            (["system.slice", "docker-%s.scope" % h63], "", "none", ""),
+            (["system.slice", "docker-%s.scope" % upper], "", "none", ""),
+            (["docker", h63], "", "none", ""),
+            (["docker", upper], "", "none", ""),
+            (["libpod-" + h63], "", "none", ""),
+            (["notdocker", ids[11]], "", "none", ""),
+            (["user.slice", "user-1000.slice", "session-1.scope"],
+             "", "none", ""),
+        ]
+        t = self.tree()
+        dirs = [t.make("c%d" % i, *comp) for i, (comp, *_) in
+                enumerate(cases)]
+        with Bpfhost("-p", "utsname", "-p", "filesnoop", "-F", "json",
+                     "-o", "filesnoop.path=/etc/hosts") as bh:
+            pids = [run_in(d) for d in dirs]
+            self.assertEqual(bh.stop(), 0)
+            for (comp, cid, runtime, pod), pid in zip(cases, pids):
+                with self.subTest("/".join(comp)):
+                    for plugin in ("utsname", "filesnoop"):
+                        rec = self.one(bh, plugin=plugin, event="open",
+                                       pid=pid)
+                        self.assert_identity(rec, cid, runtime, pod_uid=pod)
+
+    def test_cgroup_gone_before_read(self):
+        """The id is read in the kernel at the event: a cgroup removed
+        while bpfhost is stopped still names the record's container."""
+        h = hex64()
+        t = self.tree()
+        with self.utsname() as bh:
+            bh.proc.send_signal(signal.SIGSTOP)
+            try:
+                d = t.make("system.slice", "docker-%s.scope" % h)
+                pid = run_in(d)
+                self.assertEqual(_rmdir(d), [])
+                self.assertFalse(os.path.exists(d))
+            finally:
+                bh.proc.send_signal(signal.SIGCONT)
+            self.assertEqual(bh.stop(), 0)
+            rec = self.one(bh, event="open", pid=pid)
+        self.assert_identity(rec, h, "docker")
+
+    def test_deep_below_a_container(self):
+        """A task 20 levels below a container's cgroup (depth > 16 from
+        the root) still reports that container."""
+        for where in ("v2", "memory"):
+            with self.subTest(where):
+                h = hex64()
+                t = self.tree(where)
+                top = t.make("system.slice", "docker-%s.scope" % h)
+                d = os.path.join(top, *("l%d" % i for i in range(20)))
+                os.makedirs(d)
+                depth = len(os.path.relpath(d, os.path.dirname(t.base))
+                            .split("/"))
+                self.assertGreater(depth, 16)
+                with self.utsname() as bh:
+                    pid = run_in(d)
+                    self.assertEqual(bh.stop(), 0)
+                    rec = self.one(bh, event="open", pid=pid)
+                self.assert_identity(rec, h, "docker")
+                if where == "v2":
+                    self.assertEqual(rec["cgroup_id"], os.stat(d).st_ino)
+
+    def test_containers_only(self):
+        """containers_only keeps a task in a container's cgroup, though
+        every namespace of it is the host's."""
+        h = hex64()
+        d = self.tree().make("system.slice", "docker-%s.scope" % h)
+        with self.utsname("-o", "utsname.containers_only=yes") as bh:
+            pid = run_in(d)
+            host_pid = run_in()
+            self.assertEqual(bh.stop(), 0)
+            rec = self.one(bh, event="open", pid=pid)
+            self.assertEqual(bh.records(pid=host_pid), [])
+        self.assert_identity(rec, h, "docker")
+        self.assertTrue(rec["host_uts"])
+
+
+if __name__ == "__main__":
+    main()
