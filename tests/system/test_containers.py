@@ -36,7 +36,9 @@ def tearDownModule():
 
 
 def host_ns(kind):
-    return os.stat("/proc/1/ns/%s" % kind).st_ino
+    """This test's own namespace: the host's (/proc/1/ns may be closed to
+    it here)."""
+    return os.stat("/proc/self/ns/%s" % kind).st_ino
 
 
 def unified_cgroup_inode(pid):
@@ -55,12 +57,17 @@ def unified_cgroup_inode(pid):
 
 
 def text_rows(text):
-    """Text output as dicts, each row keyed by its type's header."""
-    header, rows = None, []
+    """Text output as dicts, each row keyed by its type's header (printed
+    once, before the type's first row)."""
+    headers, pending, rows = {}, None, []
     for line in text.splitlines():
         if line.startswith("TIME "):
-            header = line.split()
-        elif header and line.strip():
+            pending = line.split()
+        elif line.strip():
+            event = line.split()[1]
+            if event not in headers:
+                headers[event] = pending
+            header = headers[event]
             fields = line.split(None, len(header) - 1)
             rows.append(dict(zip(header, fields)))
     return rows
@@ -249,6 +256,68 @@ class ContainerTest(unittest.TestCase):
         self.assert_podman(rec, cid)
         self.assertEqual(rec["nodename"], cid[:12])
         self.assertEqual(rec["comm"], "cat")
+
+    def test_deep_below_the_container(self):
+        """A task 20 cgroup levels below a running container's cgroup
+        (depth > 16) still reports that container."""
+        cid, _ = self.sleeper("deep")
+        pid = pe.host_pid(cid)
+        made = []
+        try:
+            dirs = []
+            # The container's cgroup in each hierarchy (cgroup2 and v1),
+            # as /proc/PID/cgroup and the mounts name it.
+            mounts = {}
+            with open("/proc/self/mountinfo") as f:
+                for line in f:
+                    fields = line.split()
+                    sep = fields.index("-")
+                    if fields[sep + 1] == "cgroup2":
+                        mounts[""] = fields[4]
+                    elif fields[sep + 1] == "cgroup":
+                        for o in fields[sep + 3].split(","):
+                            mounts[o] = fields[4]
+            with open("/proc/%d/cgroup" % pid) as f:
+                for line in f:
+                    _, ctl, rel = line.strip().split(":", 2)
+                    root = mounts.get(ctl.split(",")[0])
+                    if root and "libpod-" + cid in rel:
+                        d = root + rel
+                        for i in range(20):
+                            parent, d = d, os.path.join(d, "l%d" % i)
+                            os.mkdir(d)
+                            made.append(d)
+                            # A new v1 cpuset has no cpus nor mems: none
+                            # could join it.
+                            for f in ("cpuset.cpus", "cpuset.mems"):
+                                if os.path.exists(os.path.join(d, f)):
+                                    with open(os.path.join(parent, f)) as i_:
+                                        v = i_.read()
+                                    with open(os.path.join(d, f), "w") as o:
+                                        o.write(v)
+                        dirs.append(d)
+                        depth = len(os.path.relpath(d, root).split("/"))
+                        self.assertGreater(depth, 16, d)
+            self.assertTrue(dirs)
+            script = ('for d in "$@"; do echo $$ > "$d/cgroup.procs" || '
+                      'exit 1; done; echo $$; exec cat /etc/hosts >/dev/null')
+            with self.utsname() as bh:
+                p = subprocess.run(["sh", "-c", script, "sh", *dirs],
+                                   stdout=subprocess.PIPE, timeout=30,
+                                   check=True)
+                self.assertEqual(bh.stop(), 0)
+                rec = self.one(bh, event="open", pid=int(p.stdout))
+        finally:
+            for d in reversed(made):
+                for _ in range(100):
+                    try:
+                        os.rmdir(d)
+                        break
+                    except OSError:
+                        time.sleep(0.02)
+        self.assert_podman(rec, cid)
+        # The host's shell: the host's UTS name, the cgroup's container.
+        self.assertEqual(rec["nodename"], os.uname().nodename)
 
     def test_filesnoop(self):
         """filesnoop: a container's open and the host's, told apart."""
