@@ -333,6 +333,8 @@ def setup():
         raise unittest.SkipTest("podman is not installed "
                                 "(apt-get install podman crun)")
     _build_image()
+    # Containers a killed earlier run left behind.
+    _cleanup_containers()
     try:
         _prepare_cgroups()
         _state["ready"] = True

@@ -263,6 +263,7 @@ class ContainerTest(unittest.TestCase):
         cid, _ = self.sleeper("deep")
         pid = pe.host_pid(cid)
         made = []
+        deep_cgroup_id = None
         try:
             dirs = []
             # The container's cgroup in each hierarchy (cgroup2 and v1),
@@ -296,6 +297,8 @@ class ContainerTest(unittest.TestCase):
                                     with open(os.path.join(d, f), "w") as o:
                                         o.write(v)
                         dirs.append(d)
+                        if ctl == "":
+                            deep_cgroup_id = os.stat(d).st_ino
                         depth = len(os.path.relpath(d, root).split("/"))
                         self.assertGreater(depth, 16, d)
             self.assertTrue(dirs)
@@ -318,6 +321,8 @@ class ContainerTest(unittest.TestCase):
         self.assert_podman(rec, cid)
         # The host's shell: the host's UTS name, the cgroup's container.
         self.assertEqual(rec["nodename"], os.uname().nodename)
+        if deep_cgroup_id is not None:
+            self.assertEqual(rec["cgroup_id"], deep_cgroup_id)
 
     def test_filesnoop(self):
         """filesnoop: a container's open and the host's, told apart."""
