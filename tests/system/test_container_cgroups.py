@@ -235,8 +235,9 @@ class CgroupTest(unittest.TestCase):
 
     def test_patterns(self):
         """Every runtime's naming, in one run; and names that are not."""
-        pod1, pod2, pod3 = (str(uuid.uuid4()) for _ in range(3))
-        ids = [hex64() for _ in range(12)]
+        pod1, pod2, pod3, pod4 = (str(uuid.uuid4()) for _ in range(4))
+        static_pod = uuid.uuid4().hex     # a static pod's UID: 32 hex
+        ids = [hex64() for _ in range(16)]
         h63 = hex64()[:63]
         upper = hex64().upper()
         cases = [
@@ -266,6 +267,21 @@ class CgroupTest(unittest.TestCase):
              "box2", "systemd-nspawn", ""),
             (["lxc.payload.box3"], "box3", "lxc", ""),
             (["lxc", "box4"], "box4", "lxc", ""),
+            (["machine.slice", "systemd-nspawn@box5.service", "payload"],
+             "box5", "systemd-nspawn", ""),
+            (["kubepods", "burstable", "pod" + static_pod, ids[12]],
+             ids[12], "cri", static_pod),
+            # Outermost: a pod slice and container forged below a real one.
+            (["kubepods.slice", "kubepods-pod%s.slice" %
+              pod1.replace("-", "_"), "crio-%s.scope" % ids[13],
+              "kubepods-pod%s.slice" % pod4.replace("-", "_"),
+              "crio-%s.scope" % ids[14]], ids[13], "cri-o", pod1),
+            # A pod without a container: the pod is known.
+            (["kubepods", "burstable", "pod" + pod4], "", "none", pod4),
+            # Host-side helpers.
+            (["machine.slice", "libpod-conmon-%s.scope" % ids[15]],
+             "", "none", ""),
+            (["lxc.monitor.box6"], "", "none", ""),
             # Not containers.
             (["system.slice", "docker-%s.scope" % h63], "", "none", ""),
             (["system.slice", "docker-%s.scope" % upper], "", "none", ""),
