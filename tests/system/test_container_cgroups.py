@@ -4,9 +4,10 @@
 Each test makes cgroups under a parent of its own, bpfhost-test-RANDOM, in
 the real cgroupfs (cgroup2, and the v1 memory hierarchy when the machine has
 one), named as docker, podman, containerd, cri-o, kubelet, systemd-nspawn
-and lxc name theirs, and moves a child shell into one before it opens
-/etc/hosts.  Every cgroup made is removed again, deepest first, even when a
-test fails.  Records are matched on this test's own children (their pids).
+and lxc name theirs, and moves a child shell into one before it opens a
+file of this test's own (WATCHED).  Every cgroup made is removed again,
+deepest first, even when a test fails.  Records are matched on this test's
+own children (their pids).
 """
 import os
 import signal
@@ -82,11 +83,27 @@ def _rmdir(path):
     return ["rmdir %s: %s" % (path, err)]
 
 
-def run_in(*dirs, path="/etc/hosts"):
+# Every child here is in the host's namespaces, in a cgroup named like a
+# container's: utsname.containers_only keeps such opens, with host_uts true.
+# They open a file of this test's own, watched with utsname.path, so that
+# tests watching /etc/hosts at the same time (test_utsname's containers_only
+# asserts no host_uts open reaches it) never see them.
+WATCHED = "/tmp/bpfhost-cgroups-%s" % uuid.uuid4().hex[:8]
+
+
+def setUpModule():
+    open(WATCHED, "w").close()
+
+
+def tearDownModule():
+    os.unlink(WATCHED)
+
+
+def run_in(*dirs, path=None):
     """A child shell joins every cgroup in dirs, then becomes cat PATH.
     Returns its pid, once it has exited."""
     script = ('for d in "$@"; do echo $$ > "$d/cgroup.procs" || exit 1; '
-              'done; echo $$; exec cat %s >/dev/null' % path)
+              'done; echo $$; exec cat %s >/dev/null' % (path or WATCHED))
     p = subprocess.run(["sh", "-c", script, "sh", *dirs],
                        stdout=subprocess.PIPE, timeout=30)
     if p.returncode:
@@ -128,7 +145,8 @@ class CgroupTest(unittest.TestCase):
         return t
 
     def utsname(self, *opts):
-        return Bpfhost("-p", "utsname", "-F", "json", *opts)
+        return Bpfhost("-p", "utsname", "-F", "json",
+                       "-o", "utsname.path=" + WATCHED, *opts)
 
     def one(self, bh, **match):
         recs = bh.records(**match)
@@ -296,7 +314,8 @@ class CgroupTest(unittest.TestCase):
         dirs = [t.make("c%d" % i, *comp) for i, (comp, *_) in
                 enumerate(cases)]
         with Bpfhost("-p", "utsname", "-p", "filesnoop", "-F", "json",
-                     "-o", "filesnoop.path=/etc/hosts") as bh:
+                     "-o", "utsname.path=" + WATCHED,
+                     "-o", "filesnoop.path=" + WATCHED) as bh:
             pids = [run_in(d) for d in dirs]
             self.assertEqual(bh.stop(), 0)
             for (comp, cid, runtime, pod), pid in zip(cases, pids):

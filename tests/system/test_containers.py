@@ -20,6 +20,8 @@ from bpfhost_test import Bpfhost, main, need_root  # noqa: E402
 import podman_env as pe  # noqa: E402
 
 IMAGE = pe.IMAGE
+# Opened by tasks in the host's UTS namespace (in the image too).
+HOST_UTS_PATH = "/etc/group"
 NS_KINDS = ("mnt", "pid", "net", "uts", "user")
 CONTEXT_FIELDS = ["pid", "tid", "ppid", "uid", "gid", "comm", "vpid",
                   "container_id", "container_runtime", "container_owner",
@@ -199,9 +201,12 @@ class ContainerTest(unittest.TestCase):
         """--uts=host: the host's name, yet a container; containers_only
         keeps it and drops the host's own open."""
         cname = pe.name("utshost")
-        with self.utsname("-o", "utsname.containers_only=yes") as bh:
-            pe.run("--uts=host", IMAGE, "cat", "/etc/hosts", cname=cname)
-            host_child = subprocess.Popen(["cat", "/etc/hosts"],
+        # Not /etc/hosts: test_utsname's containers_only, perhaps running
+        # now, wants no open of it with host_uts true.
+        with self.utsname("-o", "utsname.containers_only=yes",
+                          "-o", "utsname.path=" + HOST_UTS_PATH) as bh:
+            pe.run("--uts=host", IMAGE, "cat", HOST_UTS_PATH, cname=cname)
+            host_child = subprocess.Popen(["cat", HOST_UTS_PATH],
                                           stdout=subprocess.DEVNULL)
             host_child.wait(30)
             self.assertEqual(bh.stop(), 0)
@@ -303,8 +308,11 @@ class ContainerTest(unittest.TestCase):
                         self.assertGreater(depth, 16, d)
             self.assertTrue(dirs)
             script = ('for d in "$@"; do echo $$ > "$d/cgroup.procs" || '
-                      'exit 1; done; echo $$; exec cat /etc/hosts >/dev/null')
-            with self.utsname() as bh:
+                      'exit 1; done; echo $$; exec cat %s >/dev/null' %
+                      HOST_UTS_PATH)
+            # The shell is the host's, in the host's UTS namespace: not
+            # /etc/hosts (see test_uts_host).
+            with self.utsname("-o", "utsname.path=" + HOST_UTS_PATH) as bh:
                 p = subprocess.run(["sh", "-c", script, "sh", *dirs],
                                    stdout=subprocess.PIPE, timeout=30,
                                    check=True)
@@ -353,8 +361,7 @@ class ContainerTest(unittest.TestCase):
         self.assertEqual(host["nodename"], os.uname().nodename)
         self.assertEqual(host["vpid"], host_child.pid)
         for kind in NS_KINDS:
-            self.assertEqual(host[kind + "_ns"], pe.ns_inode(kind, os.getpid()),
-                             kind)
+            self.assertEqual(host[kind + "_ns"], host_ns(kind), kind)
         for kind in ("mnt", "pid", "net", "uts"):
             self.assertNotEqual(ctr[kind + "_ns"], host[kind + "_ns"], kind)
 
