@@ -22,10 +22,13 @@ LABEL and a name from name(); teardown() removes every one (podman rm -f),
 even after a failed test.  Every podman call has a timeout.  Containers get
 --network none: no bridge, no firewall rules left behind.
 """
+import atexit
 import os
 import resource
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -38,7 +41,8 @@ TIMEOUT = 120           # seconds, for any one podman call
 CGROUP_ROOT = "/sys/fs/cgroup"
 PARENT = "libpod_parent"    # the cgroupfs manager's parent cgroup
 
-_state = {"mounts": [], "made_parent": [], "ready": False}
+_state = {"mounts": [], "made_parent": [], "ready": False,
+          "atexit": False}
 
 
 def _limit(which, cap=4096):
@@ -335,6 +339,13 @@ def setup():
     _build_image()
     # Containers a killed earlier run left behind.
     _cleanup_containers()
+    if not _state["atexit"]:
+        # A test run killed by its timeout (meson sends SIGTERM) still
+        # undoes the mounts and removes its containers.
+        atexit.register(_at_exit)
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+        _state["atexit"] = True
     try:
         _prepare_cgroups()
         _state["ready"] = True
@@ -344,6 +355,20 @@ def setup():
     except BaseException:
         teardown()
         raise
+
+
+def _on_sigterm(signum, frame):
+    # unittest records SystemExit as one test's error and runs on; it stops
+    # on KeyboardInterrupt, and the atexit hook then cleans up.
+    raise KeyboardInterrupt("SIGTERM")
+
+
+def _at_exit():
+    if _state["ready"] or _state["mounts"] or _state["made_parent"]:
+        try:
+            teardown()
+        except Exception as e:      # noqa: BLE001 -- exiting anyway
+            print("podman_env: %s" % e, file=sys.stderr)
 
 
 def teardown():

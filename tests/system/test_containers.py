@@ -242,6 +242,38 @@ class ContainerTest(unittest.TestCase):
         self.assertEqual(rec["uts_ns"], pe.ns_inode("uts", pe.host_pid(x)))
         self.assertNotEqual(rec["pid_ns"], pe.ns_inode("pid", pe.host_pid(x)))
 
+    def test_private_cgroup_namespace(self):
+        """--cgroupns=private: the container sees itself at its cgroups'
+        root, the kernel's path still names it."""
+        cname = pe.name("cgns")
+        with self.utsname() as bh:
+            out = pe.run("--cgroupns=private", IMAGE, "sh", "-c",
+                         "cat /proc/self/cgroup; exec cat /etc/hosts",
+                         cname=cname, hostname=cname)
+            self.assertEqual(bh.stop(), 0)
+            cid = pe.full_id(cname)
+            rec = self.one(bh, event="open", container_id=cid)
+        self.assertIn("0::/\n", out)
+        self.assertNotIn(cid, out)
+        self.assert_podman(rec, cid)
+        self.assertEqual(rec["nodename"], cname)
+
+    def test_host_pid_namespace(self):
+        """--pid=host: vpid is the host's pid, pid_ns the host's."""
+        cname = pe.name("pidhost")
+        with self.utsname() as bh:
+            out = pe.run("--pid=host", IMAGE, "sh", "-c",
+                         "echo $$; exec cat /etc/hosts", cname=cname,
+                         hostname=cname)
+            self.assertEqual(bh.stop(), 0)
+            cid = pe.full_id(cname)
+            rec = self.one(bh, event="open", container_id=cid)
+        self.assert_podman(rec, cid)
+        pid = int(out.split()[0])
+        self.assertEqual((rec["pid"], rec["vpid"]), (pid, pid))
+        self.assertEqual(rec["pid_ns"], host_ns("pid"))
+        self.assertNotEqual(rec["uts_ns"], host_ns("uts"))
+
     def test_container_gone_before_read(self):
         """The id is taken in the kernel at the event: a container run and
         removed while bpfhost is stopped still has it in its record."""
