@@ -46,6 +46,23 @@ def own_cgroup_paths():
         return [l.strip().split(":", 2)[2] for l in f]
 
 
+def text_rows(text):
+    """Text output as dicts, each row keyed by its type's header (printed
+    once, before the type's first row)."""
+    headers, pending, rows = {}, None, []
+    for line in text.splitlines():
+        if line.startswith("TIME "):
+            pending = line.split()
+        elif line.strip():
+            event = line.split()[1]
+            if event not in headers:
+                headers[event] = pending
+            header = headers[event]
+            fields = line.split(None, len(header) - 1)
+            rows.append(dict(zip(header, fields)))
+    return rows
+
+
 class Tree:
     """A test's own cgroups below HIERARCHY/bpfhost-test-RANDOM."""
 
@@ -219,6 +236,7 @@ class CgroupTest(unittest.TestCase):
         d = t.make("libpod_parent", "libpod-" + a, "libpod-" + b)
         h = hex64()
         d2 = t.make("system.slice", "docker-%s.scope" % h)
+        os.chown(d2, 65534, 65534)
         with self.utsname() as bh:
             pid = run_in(d)
             pid2 = run_in(d2)
@@ -226,7 +244,7 @@ class CgroupTest(unittest.TestCase):
             rec = self.one(bh, event="open", pid=pid)
             rec2 = self.one(bh, event="open", pid=pid2)
         self.assert_identity(rec, a, "podman")
-        self.assert_identity(rec2, h, "docker")
+        self.assert_identity(rec2, h, "docker", owner=65534)
 
     def test_v2_before_v1(self):
         """Named in both: cgroup2's container."""
@@ -363,6 +381,31 @@ class CgroupTest(unittest.TestCase):
                 self.assert_identity(rec, h, "docker")
                 if where == "v2":
                     self.assertEqual(rec["cgroup_id"], os.stat(d).st_ino)
+
+    def test_text_ids(self):
+        """Text: a 64-hex id shows its first 12 characters, any other id
+        whole; no container shows "-"."""
+        h = hex64()
+        name = "longname-" + uuid.uuid4().hex[:12]
+        t = self.tree()
+        d = t.make("docker-%s.scope" % h)
+        d2 = t.make("lxc.payload." + name)
+        with Bpfhost("-p", "utsname", "-p", "filesnoop", "-F", "text",
+                     "-o", "utsname.path=" + WATCHED,
+                     "-o", "filesnoop.path=" + WATCHED) as bh:
+            pids = [run_in(d), run_in(d2), run_in()]
+            self.assertEqual(bh.stop(), 0)
+            text = bh.stdout()
+        want = [h[:12], name, "-"]
+        for event in ("utsname.open", "filesnoop.open"):
+            for pid, shown in zip(pids, want):
+                rows = [r for r in text_rows(text) if r["EVENT"] == event
+                        and r["PID"] == str(pid)]
+                self.assertEqual(len(rows), 1, "%s of %d in:\n%s" %
+                                 (event, pid, text))
+                self.assertEqual(rows[0]["CONTAINER"], shown, rows[0])
+                self.assertEqual(rows[0]["HOSTNAME"], os.uname().nodename,
+                                 rows[0])
 
     def test_containers_only(self):
         """containers_only keeps a task in a container's cgroup, though
