@@ -30,6 +30,7 @@ static const char *display_name(uint32_t display)
 		[BPFHOST_DISPLAY_IPV4] = "ipv4",
 		[BPFHOST_DISPLAY_IPV6] = "ipv6",
 		[BPFHOST_DISPLAY_DURATION_NS] = "duration_ns",
+		[BPFHOST_DISPLAY_SHORT_ID] = "short_id",
 	};
 
 	return display < BPFHOST_ARRAY_SIZE(names) ? names[display] : "?";

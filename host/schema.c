@@ -53,7 +53,10 @@ static bool field_check(const struct bpfhost_event_schema *s,
 		problem = "an IPv4 address is 4 bytes";
 	else if (f->display == BPFHOST_DISPLAY_IPV6 && f->size != 16)
 		problem = "an IPv6 address is 16 bytes";
-	else if (f->display > BPFHOST_DISPLAY_DURATION_NS)
+	else if (f->display == BPFHOST_DISPLAY_SHORT_ID &&
+		 f->type != BPFHOST_FIELD_STR)
+		problem = "SHORT_ID is for STR fields";
+	else if (f->display > BPFHOST_DISPLAY_SHORT_ID)
 		problem = "its display hint is unknown";
 	if (!problem)
 		return true;

@@ -187,9 +187,29 @@ static void put_string(struct strbuf *sb, const char *s, size_t len)
 		text_escape(sb, s, len);
 }
 
+/* A 64-hex-digit id, which text shows by its first 12 digits. */
+static bool long_hex_id(const char *s, size_t len)
+{
+	if (len != 64)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
 static void put_value(struct strbuf *sb, const struct bpfhost_field *f,
 		      const struct value *v)
 {
+	if (f->display == BPFHOST_DISPLAY_SHORT_ID && v->kind == VALUE_STR) {
+		if (!v->len)
+			sb_putc(sb, '-');
+		else if (long_hex_id(v->str, v->len))
+			sb_append(sb, v->str, 12);
+		else
+			put_string(sb, v->str, v->len);
+		return;
+	}
 	switch (v->kind) {
 	case VALUE_NULL:
 		sb_putc(sb, '-');

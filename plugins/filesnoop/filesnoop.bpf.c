@@ -17,6 +17,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpfhost/bpf_event.h>
+#include <bpfhost/task_context.bpf.h>
 #include "file_path.bpf.h"
 #include "open_uring.bpf.h"
 #include "filesnoop.h"
@@ -115,9 +116,11 @@ static __always_inline int report(const struct open_opener *who,
 		return 0;
 
 	bpfhost_header_init(&e->hdr, FILESNOOP_EVENT_OPEN);
-	e->pid = who->pid;
-	e->tid = who->tid;
-	e->uid = who->uid;
+	bpfhost_task_context_fill(&e->task);
+	e->task.pid = who->pid;
+	e->task.tid = who->tid;
+	e->task.uid = who->uid;
+	__builtin_memcpy(e->task.comm, who->comm, sizeof(e->task.comm));
 	e->fd = o->ret >= 0 ? fd : -1;
 	e->err = o->ret >= 0 ? 0 : -o->ret;
 	e->flags = o->flags;
@@ -126,7 +129,6 @@ static __always_inline int report(const struct open_opener *who,
 	e->compat = compat;
 	e->fd_fixed = fixed;
 	e->pad = 0;
-	__builtin_memcpy(e->comm, who->comm, sizeof(e->comm));
 	bpfhost_output(&events, &lost, e,
 		       sizeof(*e) + (len & FILE_PATH_STRS_LEN_MASK));
 	return 0;

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include <bpfhost/plugin.h>
 #include <bpfhost/open_routes.h>
+#include <bpfhost/task_fields.h>
 
 #include "filesnoop.h"
 #include "filesnoop.skel.h"
@@ -80,14 +81,7 @@ static const struct bpfhost_value_name syscall_names[] =
 #define OPEN_FIELD(member) BPFHOST_FIELD_AT(struct filesnoop_open_event, member)
 
 static const struct bpfhost_field open_fields[] = {
-	{ .name = "pid", .header = "PID", .type = BPFHOST_FIELD_UINT,
-	  .width = 7, OPEN_FIELD(pid) },
-	{ .name = "tid", .header = "TID", .type = BPFHOST_FIELD_UINT,
-	  .width = 7, OPEN_FIELD(tid) },
-	{ .name = "uid", .header = "UID", .type = BPFHOST_FIELD_UINT,
-	  .width = 6, OPEN_FIELD(uid) },
-	{ .name = "comm", .header = "COMM", .type = BPFHOST_FIELD_STR,
-	  .width = -16, OPEN_FIELD(comm) },
+	BPFHOST_TASK_FIELDS(struct filesnoop_open_event, task),
 	{ .name = "fd", .header = "FD", .type = BPFHOST_FIELD_INT,
 	  .width = 4, OPEN_FIELD(fd) },
 	{ .name = "fd_fixed", .type = BPFHOST_FIELD_BOOL,

@@ -5,8 +5,9 @@
 
 #include <bpfhost/event.h>
 #include <bpfhost/file_path.h>
+#include <bpfhost/task_context.h>
 
-#define FILESNOOP_COMM_LEN 16
+#define FILESNOOP_COMM_LEN BPFHOST_TASK_COMM_LEN
 #define FILESNOOP_FILTER_LEN BPFHOST_PATH_FILTER_LEN
 
 enum filesnoop_event_type {
@@ -16,9 +17,7 @@ enum filesnoop_event_type {
 /* Sent with the strings paths points at after it. */
 struct filesnoop_open_event {
 	struct bpfhost_event_header hdr;
-	__u32 pid;
-	__u32 tid;
-	__u32 uid;
+	struct bpfhost_task_context task;	/* the opener's */
 	__s32 fd;		/* -1 when the open failed; or a fixed slot */
 	__s32 err;		/* positive errno, 0 on success */
 	__u32 flags;		/* open(2) flags */
@@ -27,7 +26,6 @@ struct filesnoop_open_event {
 	__u8 compat;		/* through the ia32 syscall entry */
 	__u8 fd_fixed;		/* fd is an io_uring fixed-file slot */
 	__u8 pad;
-	char comm[FILESNOOP_COMM_LEN];
 	struct bpfhost_file_paths paths;
 };
 

@@ -30,7 +30,10 @@
 #define CLONE_NEWUTS 0x04000000	/* uapi/linux/sched.h: not in BTF */
 
 /* Set by the user side before load. */
-const volatile __u32 host_uts_ns = 0;	/* inode of /proc/1/ns/uts */
+/* The host's namespaces: the inodes of /proc/1/ns/{uts,pid,user} */
+const volatile __u32 host_uts_ns = 0;
+const volatile __u32 host_pid_ns = 0;
+const volatile __u32 host_user_ns = 0;
 const volatile bool containers_only = false;
 /* The native syscall numbers, from the user side. */
 const volatile long nr_sethostname = -1;
@@ -96,9 +99,20 @@ static __always_inline struct uts_namespace *current_uts(void)
 	return bpfhost_task_uts_ns(bpfhost_current_task());
 }
 
-static __always_inline bool in_host_uts(struct uts_namespace *uts)
+/*
+ * containers_only leaves out only what is surely the host's: no container
+ * named by the task's cgroups, and the host's UTS, pid and user namespaces
+ * (a container whose cgroup path names no runtime still has its own).
+ * The mount namespace is not asked: services have their own.
+ */
+static __always_inline bool surely_host(void)
 {
-	return bpfhost_uts_ns_inum(uts) == host_uts_ns;
+	struct task_struct *task = bpfhost_current_task();
+
+	return bpfhost_uts_ns_inum(bpfhost_task_uts_ns(task)) == host_uts_ns &&
+	       bpfhost_task_pid_ns(task) == host_pid_ns &&
+	       bpfhost_task_user_ns(task) == host_user_ns &&
+	       !bpfhost_task_container(task, NULL);
 }
 
 static __always_inline void *reserve(__u64 size)
@@ -156,7 +170,7 @@ static __always_inline int report_open(const struct open_opener *who,
 /* With containers_only off, no namespace is read here. */
 static __always_inline bool opener_wanted(void)
 {
-	return !containers_only || !in_host_uts(current_uts());
+	return !containers_only || !surely_host();
 }
 
 static __always_inline int open_exit(int route, bool compat, long ret)
@@ -213,7 +227,7 @@ static __always_inline int setname_enter(__u8 syscall, bool compat)
 	struct setname_args args = {};
 	__u32 tid = current_tid();
 
-	if (containers_only && in_host_uts(uts))
+	if (containers_only && surely_host())
 		return 0;
 	args.syscall = syscall;
 	args.compat = compat;
@@ -234,7 +248,7 @@ static __always_inline int setname_exit(__u8 syscall, bool compat, long ret)
 	struct setname_args *args;
 
 	args = bpf_map_lookup_elem(&setname_pending, &tid);
-	if (!args && containers_only && in_host_uts(uts))
+	if (!args && containers_only && surely_host())
 		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)

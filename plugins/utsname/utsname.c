@@ -22,8 +22,10 @@
  * the kernel's initial UTS namespace, whose inode number is fixed
  * (UTS_NS_INIT_INO, uapi/linux/nsfs.h, the same value since 3.8).
  */
-#define HOST_UTS_NS_PATH "/proc/1/ns/uts"
+/* include/linux/proc_ns.h */
 #define INITIAL_UTS_NS_INO 0xEFFFFFFEU
+#define INITIAL_USER_NS_INO 0xEFFFFFFDU
+#define INITIAL_PID_NS_INO 0xEFFFFFFCU
 
 struct utsname {
 	const struct bpfhost_host_api *host;
@@ -39,7 +41,7 @@ static const struct bpfhost_option options[] = {
 	  .def = "/etc/hosts", .min = 1, .max = UTSNAME_PATH_LEN - 2,
 	  .help = "report opens of this exact absolute path, as resolved" },
 	{ .name = "containers_only", .type = BPFHOST_OPT_BOOL, .def = "no",
-	  .help = "leave out opens and name changes in the host's UTS namespace" },
+	  .help = "leave out opens and name changes of tasks that are surely the host's: no container id, and the host's UTS, pid and user namespaces" },
 	{ .name = "compat", .type = BPFHOST_OPT_BOOL, .def = "yes",
 	  .help = "also see 32-bit (ia32) syscalls: traces every syscall's enter and exit, which costs each syscall two program runs (README, Performance)" },
 };
@@ -139,16 +141,22 @@ static const struct bpfhost_event_schema events[] = {
 	},
 };
 
-static __u32 host_uts_ns(struct utsname *u)
+/*
+ * The host's namespace of a kind: init's, or the initial one's (whose
+ * inode numbers are fixed) when /proc/1 cannot be read.
+ */
+static __u32 host_ns(struct utsname *u, const char *kind, __u32 initial)
 {
+	char path[32];
 	struct stat st;
 
-	if (!stat(HOST_UTS_NS_PATH, &st))
+	snprintf(path, sizeof(path), "/proc/1/ns/%s", kind);
+	if (!stat(path, &st))
 		return st.st_ino;
 	u->host->log(u->ctx, BPFHOST_LOG_INFO,
-		     "cannot read %s (%s): taking the initial UTS namespace %u as the host's",
-		     HOST_UTS_NS_PATH, strerror(errno), INITIAL_UTS_NS_INO);
-	return INITIAL_UTS_NS_INO;
+		     "cannot read %s (%s): taking the initial namespace %u as the host's",
+		     path, strerror(errno), initial);
+	return initial;
 }
 
 static int utsname_open(const struct bpfhost_host_api *host,
@@ -170,7 +178,9 @@ static int utsname_open(const struct bpfhost_host_api *host,
 		free(u);
 		return err;
 	}
-	u->skel->rodata->host_uts_ns = host_uts_ns(u);
+	u->skel->rodata->host_uts_ns = host_ns(u, "uts", INITIAL_UTS_NS_INO);
+	u->skel->rodata->host_pid_ns = host_ns(u, "pid", INITIAL_PID_NS_INO);
+	u->skel->rodata->host_user_ns = host_ns(u, "user", INITIAL_USER_NS_INO);
 	/* Every watched path is exact: the basename set goes first. */
 	BPFHOST_FILE_PATH_SETUP(u->skel->rodata, true, true);
 	u->skel->rodata->containers_only = host->opt_bool(ctx,

@@ -28,6 +28,31 @@ SUMMARY = re.compile(r"^bpfhost: filesnoop: (\d+) events, (\d+) lost$", re.M)
 KEYS = ["time", "plugin", "event", "pid", "tid", "uid", "comm", "fd", "error",
         "flags", "mode", "syscall", "path", "path_arg", "path_host",
         "path_truncated"]
+
+
+def cgroup2_id(pid):
+    """The cgroup v2 id of pid's cgroup: the inode of its directory."""
+    with open("/proc/%d/cgroup" % pid) as f:
+        path = [ln.split(":", 2)[2].strip() for ln in f
+                if ln.startswith("0::")][0]
+    for root in ("/sys/fs/cgroup/unified", "/sys/fs/cgroup"):
+        if os.path.exists(os.path.join(root, "cgroup.procs")):
+            return os.stat(root + path).st_ino
+    return 0
+
+
+def task_context(pid):
+    """The task context a record of an open by pid (not in a container)
+    carries, from /proc."""
+    with open("/proc/%d/status" % pid) as f:
+        status = dict(ln.rstrip("\n").split(":\t", 1) for ln in f)
+    ns = {kind + "_ns": os.stat("/proc/%d/ns/%s" % (pid, kind)).st_ino
+          for kind in ("mnt", "pid", "net", "uts", "user")}
+    return dict(ppid=int(status["PPid"]), gid=int(status["Gid"].split()[0]),
+                vpid=int(status["NSpid"].split()[-1]), container_id="",
+                container_runtime="none", container_owner=0, pod_uid="",
+                nodename=os.uname().nodename, cgroup_id=cgroup2_id(pid),
+                **ns)
 OTHER_UID = 54321
 
 
@@ -181,6 +206,7 @@ class FilesnoopTest(unittest.TestCase):
                   "syscall": syscall, "path": path, "path_arg": path,
                   "path_host": "", "path_truncated": False,
                   "fd_fixed": False, "compat": False}
+        expect.update(task_context(child.pid))
         # Known extra fields: the name as passed (absolute here), the same
         # as seen from the host (not chrooted: empty), nothing cut.
         extras = {"path_arg": path, "path_host": "", "path_truncated": False}
@@ -480,18 +506,18 @@ class FilesnoopTest(unittest.TestCase):
             self.stop(host)
             lines = host.stdout().splitlines()
             header = lines[0]
-            self.assertEqual(header.split(), ["TIME", "PID", "TID", "UID",
-                                              "COMM", "FD", "ERR", "FLAGS",
-                                              "PATH"])
+            self.assertEqual(header.split(), ["TIME", "PID", "COMM",
+                                              "CONTAINER", "HOSTNAME", "FD",
+                                              "ERR", "FLAGS", "PATH"])
             cols = [(m.start(), m.end()) for m in re.finditer(r"\S+", header)]
             by_path = {ln.split()[-1]: ln for ln in lines[1:]}
             for path, want in (
-                    (target, [None, str(self.child.pid), str(self.child.tid),
-                              "0", self.comm, str(fd), "-",
+                    (target, [None, str(self.child.pid), self.comm, "-",
+                              os.uname().nodename, str(fd), "-",
                               "O_RDONLY|O_CLOEXEC", target]),
-                    (missing, [None, str(self.child.pid),
-                               str(self.child.tid), "0", self.comm, "-1",
-                               "ENOENT", "O_RDONLY", missing])):
+                    (missing, [None, str(self.child.pid), self.comm, "-",
+                               os.uname().nodename, "-1", "ENOENT",
+                               "O_RDONLY", missing])):
                 line = by_path[path]
                 toks = [(m.group(), m.start(), m.end())
                         for m in re.finditer(r"\S+", line)]
@@ -502,7 +528,7 @@ class FilesnoopTest(unittest.TestCase):
                         self.assertEqual(tok, want[i], line)
                     # Numbers are right-aligned under their header, words
                     # left-aligned.
-                    if header.split()[i] in ("PID", "TID", "UID", "FD"):
+                    if header.split()[i] in ("PID", "FD"):
                         self.assertEqual(end, cols[i][1], "\n" + header +
                                          "\n" + line)
                     else:

@@ -21,8 +21,10 @@ from bpfhost_test import Bpfhost, main, need_root  # noqa: E402
 CLONE_NEWUTS = 0x04000000
 SIGCHLD = 17
 SYS_CLONE3 = 435            # the same number on every architecture
-TASK_FIELDS = ["pid", "tid", "ppid", "uid", "gid", "comm", "cgroup_id",
-               "mnt_ns", "pid_ns", "net_ns", "uts_ns", "nodename"]
+TASK_FIELDS = ["pid", "tid", "ppid", "uid", "gid", "comm", "vpid",
+               "container_id", "container_runtime", "container_owner",
+               "pod_uid", "nodename", "cgroup_id", "mnt_ns", "pid_ns",
+               "net_ns", "uts_ns", "user_ns"]
 
 
 def ns_inode(kind, pid="self"):
@@ -130,8 +132,13 @@ class UtsnameTest(unittest.TestCase):
         self.assertNotEqual(rec["uts_ns"], self.host_uts)
         self.assertNotEqual(rec["uts_ns"], 0)
         # Only the UTS namespace is new.
-        for kind in ("mnt", "pid", "net"):
+        for kind in ("mnt", "pid", "net", "user"):
             self.assertEqual(rec[kind + "_ns"], ns_inode(kind), kind)
+        # Its own hostname makes no container: no cgroup path names one.
+        self.assertEqual((rec["container_id"], rec["container_runtime"],
+                          rec["container_owner"], rec["pod_uid"]),
+                         ("", "none", 0, ""))
+        self.assertEqual(rec["vpid"], pid)
 
     def test_pid_namespace(self):
         """pid_ns is the namespace of the task's own pid; pids are global."""
@@ -330,7 +337,10 @@ class UtsnameTest(unittest.TestCase):
             self.assertRegex(bh.stderr(), r"utsname: \d+ events")
         self.assertEqual(uts["nodename"], name)
         self.assertEqual(fs["path"], "/etc/hosts")
-        self.assertNotIn("nodename", fs)
+        # filesnoop carries the same task context.
+        for key in ("nodename", "uts_ns", "mnt_ns", "pid_ns", "user_ns",
+                    "container_id", "cgroup_id", "vpid"):
+            self.assertEqual(fs[key], uts[key], key)
 
     def test_with_filesnoop_text(self):
         name = unique("txt")
@@ -342,8 +352,8 @@ class UtsnameTest(unittest.TestCase):
             text = bh.stdout()
         pid = out.strip()
         self.assertRegex(text, r"(?m)^TIME +EVENT +PID COMM +CONTAINER +"
-                         r"HOSTNS PATH$")
-        self.assertRegex(text, r"(?m)^\S+ utsname\.open +%s cat +%s +no +"
+                         r"HOSTNAME +HOSTNS PATH$")
+        self.assertRegex(text, r"(?m)^\S+ utsname\.open +%s cat +- +%s +no +"
                          r"/etc/hosts$" % (pid, re.escape(name)))
         self.assertRegex(text, r"(?m)^\S+ filesnoop\.open +%s .*cat .*"
                          r"/etc/hosts$" % pid)
@@ -367,7 +377,7 @@ class UtsnameTest(unittest.TestCase):
             self.assertEqual(bh.stop(), 0)
             text = bh.stdout()
         shown = re.escape(name.replace(" ", "\\x20"))
-        self.assertRegex(text, r"(?m)^\S+ utsname\.open +%s cat +%s +no +"
+        self.assertRegex(text, r"(?m)^\S+ utsname\.open +%s cat +- +%s +no +"
                          r"/etc/hosts$" % (out.strip(), shown))
 
 

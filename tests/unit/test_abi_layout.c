@@ -143,21 +143,28 @@ static void test_plugin_ops(void)
 
 static void test_task_context(void)
 {
-	PIN_SIZE(struct bpfhost_task_context, 136);
+	PIN_SIZE(struct bpfhost_task_context, 248);
 	PIN(struct bpfhost_task_context, pid, 0, 4);
 	PIN(struct bpfhost_task_context, tid, 4, 4);
 	PIN(struct bpfhost_task_context, ppid, 8, 4);
 	PIN(struct bpfhost_task_context, uid, 12, 4);
 	PIN(struct bpfhost_task_context, gid, 16, 4);
-	PIN(struct bpfhost_task_context, mnt_ns, 20, 4);
-	PIN(struct bpfhost_task_context, pid_ns, 24, 4);
-	PIN(struct bpfhost_task_context, net_ns, 28, 4);
-	PIN(struct bpfhost_task_context, uts_ns, 32, 4);
-	PIN(struct bpfhost_task_context, reserved, 36, 4);
-	PIN(struct bpfhost_task_context, cgroup_id, 40, 8);
-	PIN(struct bpfhost_task_context, comm, 48, 16);
-	PIN(struct bpfhost_task_context, nodename, 64, 65);
-	PIN(struct bpfhost_task_context, pad, 129, 7);
+	PIN(struct bpfhost_task_context, vpid, 20, 4);
+	PIN(struct bpfhost_task_context, mnt_ns, 24, 4);
+	PIN(struct bpfhost_task_context, pid_ns, 28, 4);
+	PIN(struct bpfhost_task_context, net_ns, 32, 4);
+	PIN(struct bpfhost_task_context, uts_ns, 36, 4);
+	PIN(struct bpfhost_task_context, user_ns, 40, 4);
+	PIN(struct bpfhost_task_context, container, 44, 108);
+	PIN(struct bpfhost_task_context, container.owner, 44, 4);
+	PIN(struct bpfhost_task_context, container.runtime, 48, 1);
+	PIN(struct bpfhost_task_context, container.id, 49, 65);
+	PIN(struct bpfhost_task_context, container.pod_uid, 114, 37);
+	PIN(struct bpfhost_task_context, container.pad, 151, 1);
+	PIN(struct bpfhost_task_context, cgroup_id, 152, 8);
+	PIN(struct bpfhost_task_context, comm, 160, 16);
+	PIN(struct bpfhost_task_context, nodename, 176, 65);
+	PIN(struct bpfhost_task_context, pad, 241, 7);
 }
 
 /* Plugins compile these numbers in: they are ABI as much as the layouts. */

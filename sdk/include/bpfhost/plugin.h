@@ -80,6 +80,12 @@ enum bpfhost_display {
 	BPFHOST_DISPLAY_IPV4,		/* 4 bytes, network order */
 	BPFHOST_DISPLAY_IPV6,		/* 16 bytes */
 	BPFHOST_DISPLAY_DURATION_NS,	/* text 1.5ms; JSON number of ns */
+	/*
+	 * A STR id: text shows a 64-hex-digit one by its first 12 digits,
+	 * as docker ps and podman ps do, any other whole, and "" as "-";
+	 * JSON and syslog always the whole string.
+	 */
+	BPFHOST_DISPLAY_SHORT_ID,
 };
 
 /*

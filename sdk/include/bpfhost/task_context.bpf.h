@@ -13,11 +13,18 @@
  * Pointers read from the kernel may be NULL (an exiting task has no
  * nsproxy): a read through them fails, the helper zeroes its destination,
  * and the field reads 0 or "".
+ *
+ * The container is read from the names of the task's cgroup and its
+ * ancestors (container_id.h) through cgroup->ancestors[], which kernels
+ * have had since 5.19; on older ones every task reads as in no container.
+ * What a cgroup names is kept in an LRU map keyed by the cgroup: the walk
+ * runs once per cgroup, not once per event.
  */
 #ifndef BPFHOST_TASK_CONTEXT_BPF_H
 #define BPFHOST_TASK_CONTEXT_BPF_H
 
 #include <bpf/bpf_core_read.h>
+#include <bpfhost/container_id.h>
 #include <bpfhost/task_context.h>
 
 static __always_inline struct task_struct *bpfhost_current_task(void)
@@ -66,6 +73,184 @@ static __always_inline __u32 bpfhost_task_pid_ns(struct task_struct *task)
 	return BPF_CORE_READ(ns, ns.inum);
 }
 
+/* The pid in the task's own pid namespace: pid->numbers[pid->level].nr. */
+static __always_inline __u32 bpfhost_task_vpid(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	int nr = 0;
+
+	bpf_probe_read_kernel(&nr, sizeof(nr),
+			      (void *)pid +
+			      bpf_core_field_offset(struct pid, numbers[0].nr) +
+			      level * bpf_core_field_size(struct pid, numbers[0]));
+	return nr;
+}
+
+/* cgroup->ancestors[], under a name that compiles against any vmlinux.h. */
+struct cgroup___bpfhost {
+	struct cgroup *ancestors[0];
+} __attribute__((preserve_access_index));
+
+/*
+ * A cgroup by its kernfs id, which is not reused within a hierarchy, and
+ * its hierarchy's root; the kernfs node's address must match too, so a
+ * hierarchy unmounted and mounted again cannot answer with its old names.
+ */
+struct bpfhost_cgroup_key {
+	__u64 kn_id;
+	__u64 root;
+};
+
+struct bpfhost_cgroup_seen {
+	__u64 kn;
+	struct bpfhost_container container;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct bpfhost_cgroup_key);
+	__type(value, struct bpfhost_cgroup_seen);
+} bpfhost_cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bpfhost_cgroup_walk);
+} bpfhost_cgroup_walk SEC(".maps");
+
+/* The uid owning a kernfs node: root unless its attributes say otherwise. */
+static __always_inline __u32 bpfhost_kernfs_owner(struct kernfs_node *kn)
+{
+	struct kernfs_iattrs *attrs = BPF_CORE_READ(kn, iattr);
+
+	return attrs ? BPF_CORE_READ(attrs, ia_uid.val) : 0;
+}
+
+/*
+ * Walk cgrp's path from the root down: the container it names, if any,
+ * into w->found, or the pod it lies in.
+ */
+static __always_inline void
+bpfhost_cgroup_walk_down(struct cgroup *cgrp, int level,
+			 struct bpfhost_cgroup_walk *w)
+{
+	struct cgroup___bpfhost *c = (void *)cgrp;
+	struct kernfs_node *kn;
+	struct cgroup *anc;
+	long len;
+
+	__builtin_memset(&w->found, 0, sizeof(w->found));
+	w->parent_tags = 0;
+	w->ancestor_tags = 0;
+	if (!bpf_core_field_exists(c->ancestors))
+		return;
+	for (int i = 1; i <= BPFHOST_CGROUP_DEPTH_MAX && i <= level; i++) {
+		anc = NULL;
+		bpf_probe_read_kernel(&anc, sizeof(anc), &c->ancestors[i]);
+		kn = BPF_CORE_READ(anc, kn);
+		len = bpf_probe_read_kernel_str(w->name, sizeof(w->name),
+						BPF_CORE_READ(kn, name));
+		if (len <= 0)
+			break;
+		w->len = len - 1;
+		if (bpfhost_cgroup_component(w)) {
+			w->found.owner = bpfhost_kernfs_owner(kn);
+			return;
+		}
+	}
+}
+
+/*
+ * Does cgrp's path name a container?  Which one into *out when out is not
+ * NULL, or only the pod when it names a pod but no container and *out has
+ * none yet.  A root cgroup names none: every task of a hierarchy without
+ * containers is there.
+ */
+static __always_inline bool bpfhost_cgroup_container(struct cgroup *cgrp,
+						     struct bpfhost_container *out)
+{
+	struct kernfs_node *kn = BPF_CORE_READ(cgrp, kn);
+	int level = BPF_CORE_READ(cgrp, level);
+	struct bpfhost_cgroup_key key;
+	struct bpfhost_cgroup_seen *seen, fresh = {};
+	struct bpfhost_cgroup_walk *w;
+	__u32 zero = 0;
+
+	if (!kn || level <= 0)
+		return false;
+	key.kn_id = BPF_CORE_READ(kn, id);
+	key.root = (__u64)BPF_CORE_READ(cgrp, root);
+	seen = bpf_map_lookup_elem(&bpfhost_cgroups, &key);
+	if (!seen || seen->kn != (__u64)kn) {
+		w = bpf_map_lookup_elem(&bpfhost_cgroup_walk, &zero);
+		if (!w)
+			return false;
+		bpfhost_cgroup_walk_down(cgrp, level, w);
+		fresh.kn = (__u64)kn;
+		fresh.container = w->found;
+		bpf_map_update_elem(&bpfhost_cgroups, &key, &fresh, BPF_ANY);
+		seen = &fresh;
+	}
+	if (seen->container.runtime == BPFHOST_RUNTIME_NONE) {
+		if (out && seen->container.pod_uid[0] && !out->pod_uid[0])
+			*out = seen->container;
+		return false;
+	}
+	if (out)
+		*out = seen->container;
+	return true;
+}
+
+/* The cgroup of a v1 controller's hierarchy, or NULL when it has none. */
+static __always_inline struct cgroup *
+bpfhost_cgroup_v1(struct css_set *cset, int ssid)
+{
+	struct cgroup_subsys_state *css = NULL;
+	struct cgroup *cgrp;
+
+	bpf_probe_read_kernel(&css, sizeof(css), &cset->subsys[ssid & 15]);
+	cgrp = BPF_CORE_READ(css, cgroup);
+	/* a controller on the v2 hierarchy is in hierarchy 0 */
+	if (!cgrp || BPF_CORE_READ(cgrp, root, hierarchy_id) == 0)
+		return NULL;
+	return cgrp;
+}
+
+/* Does controller id's v1 cgroup name a container? */
+#define BPFHOST_CGROUP_V1_CONTAINER(cset, id, c)                               \
+	(bpf_core_enum_value_exists(enum cgroup_subsys_id, id) &&             \
+	 bpfhost_cgroup_container(                                             \
+		 bpfhost_cgroup_v1(cset, bpf_core_enum_value(                  \
+			 enum cgroup_subsys_id, id)), c))
+
+/*
+ * Is the task in a container, by its v2 cgroup first, then by its v1
+ * cgroups of the controllers runtimes always use?  Which one into *c, when
+ * c is not NULL (all zero if none).
+ */
+static __always_inline bool
+bpfhost_task_container(struct task_struct *task, struct bpfhost_container *c)
+{
+	struct css_set *cset = BPF_CORE_READ(task, cgroups);
+
+	if (c)
+		__builtin_memset(c, 0, sizeof(*c));
+	return bpfhost_cgroup_container(BPF_CORE_READ(cset, dfl_cgrp), c) ||
+	       BPFHOST_CGROUP_V1_CONTAINER(cset, memory_cgrp_id, c) ||
+	       BPFHOST_CGROUP_V1_CONTAINER(cset, pids_cgrp_id, c) ||
+	       BPFHOST_CGROUP_V1_CONTAINER(cset, cpu_cgrp_id, c);
+}
+
+/* The inode /proc/PID/ns/user shows for the task's user namespace. */
+static __always_inline __u32 bpfhost_task_user_ns(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, cred, user_ns, ns.inum);
+}
+
 /* Fill *tc for the task running now. */
 static __always_inline void
 bpfhost_task_context_fill(struct bpfhost_task_context *tc)
@@ -85,7 +270,9 @@ bpfhost_task_context_fill(struct bpfhost_task_context *tc)
 	tc->pid_ns = bpfhost_task_pid_ns(task);
 	tc->net_ns = BPF_CORE_READ(nsproxy, net_ns, ns.inum);
 	tc->uts_ns = bpfhost_uts_ns_inum(uts);
-	tc->reserved = 0;
+	tc->user_ns = bpfhost_task_user_ns(task);
+	tc->vpid = bpfhost_task_vpid(task);
+	bpfhost_task_container(task, &tc->container);
 	tc->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(tc->comm, sizeof(tc->comm));
 	bpfhost_uts_nodename(uts, tc->nodename);

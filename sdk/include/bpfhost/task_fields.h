@@ -9,9 +9,9 @@
  *		{ .name = "path", ... },
  *	};
  *
- * Text shows PID, COMM and CONTAINER (the UTS hostname, which container
- * runtimes set to the container's name or id); JSON and syslog get every
- * field.
+ * Text shows PID, COMM, CONTAINER (the container id, short as docker ps
+ * shows it, "-" outside any container) and HOSTNAME (the UTS name, which
+ * the container chooses itself); JSON and syslog get every field.
  */
 #ifndef BPFHOST_TASK_FIELDS_H
 #define BPFHOST_TASK_FIELDS_H
@@ -27,6 +27,24 @@
 	{ .name = #sub, .header = hdr, .type = BPFHOST_FIELD_UINT,             \
 	  .width = w, BPFHOST_TASK_FIELD_AT(ev, member, sub) }
 
+/* The runtime names of enum bpfhost_container_runtime, for ENUM display. */
+#define BPFHOST_CONTAINER_RUNTIME_NAMES                                        \
+	{                                                                      \
+		{ ~0ull, BPFHOST_RUNTIME_NONE, "none" },                       \
+		{ ~0ull, BPFHOST_RUNTIME_DOCKER, "docker" },                   \
+		{ ~0ull, BPFHOST_RUNTIME_PODMAN, "podman" },                   \
+		{ ~0ull, BPFHOST_RUNTIME_CONTAINERD, "containerd" },           \
+		{ ~0ull, BPFHOST_RUNTIME_CRIO, "cri-o" },                      \
+		{ ~0ull, BPFHOST_RUNTIME_NSPAWN, "systemd-nspawn" },           \
+		{ ~0ull, BPFHOST_RUNTIME_LXC, "lxc" },                         \
+		{ ~0ull, BPFHOST_RUNTIME_CRI, "cri" },                         \
+		{ 0, 0, NULL },                                                \
+	}
+
+static const struct bpfhost_value_name bpfhost_container_runtime_names[]
+	__attribute__((unused)) =
+	BPFHOST_CONTAINER_RUNTIME_NAMES;
+
 #define BPFHOST_TASK_FIELDS(ev, member)                                        \
 	BPFHOST_TASK_UINT(ev, member, pid, "PID", 7),                          \
 	BPFHOST_TASK_UINT(ev, member, tid, NULL, 0),                           \
@@ -35,12 +53,25 @@
 	BPFHOST_TASK_UINT(ev, member, gid, NULL, 0),                           \
 	{ .name = "comm", .header = "COMM", .type = BPFHOST_FIELD_STR,         \
 	  .width = -16, BPFHOST_TASK_FIELD_AT(ev, member, comm) },             \
+	BPFHOST_TASK_UINT(ev, member, vpid, NULL, 0),                          \
+	{ .name = "container_id", .header = "CONTAINER",                       \
+	  .type = BPFHOST_FIELD_STR, .display = BPFHOST_DISPLAY_SHORT_ID,      \
+	  .width = -12, BPFHOST_TASK_FIELD_AT(ev, member, container.id) },     \
+	{ .name = "container_runtime", .type = BPFHOST_FIELD_UINT,             \
+	  .display = BPFHOST_DISPLAY_ENUM,                                     \
+	  .value_names = bpfhost_container_runtime_names,                      \
+	  BPFHOST_TASK_FIELD_AT(ev, member, container.runtime) },              \
+	{ .name = "container_owner", .type = BPFHOST_FIELD_UINT,               \
+	  BPFHOST_TASK_FIELD_AT(ev, member, container.owner) },                \
+	{ .name = "pod_uid", .type = BPFHOST_FIELD_STR,                        \
+	  BPFHOST_TASK_FIELD_AT(ev, member, container.pod_uid) },              \
+	{ .name = "nodename", .header = "HOSTNAME", .type = BPFHOST_FIELD_STR, \
+	  .width = -16, BPFHOST_TASK_FIELD_AT(ev, member, nodename) },         \
 	BPFHOST_TASK_UINT(ev, member, cgroup_id, NULL, 0),                     \
 	BPFHOST_TASK_UINT(ev, member, mnt_ns, NULL, 0),                        \
 	BPFHOST_TASK_UINT(ev, member, pid_ns, NULL, 0),                        \
 	BPFHOST_TASK_UINT(ev, member, net_ns, NULL, 0),                        \
 	BPFHOST_TASK_UINT(ev, member, uts_ns, NULL, 0),                        \
-	{ .name = "nodename", .header = "CONTAINER", .type = BPFHOST_FIELD_STR, \
-	  .width = -16, BPFHOST_TASK_FIELD_AT(ev, member, nodename) }
+	BPFHOST_TASK_UINT(ev, member, user_ns, NULL, 0)
 
 #endif /* BPFHOST_TASK_FIELDS_H */
