@@ -246,6 +246,90 @@ class CgroupTest(unittest.TestCase):
         self.assert_identity(rec, a, "podman")
         self.assert_identity(rec2, h, "docker", owner=65534)
 
+    def test_every_v1_hierarchy(self):
+        """A container named only in another v1 hierarchy (a named one,
+        name=systemd, or freezer/devices): each v1 hierarchy the task is
+        in counts."""
+        names = [h for h in ("name=systemd", "freezer", "devices")
+                 if h in self.v1]
+        if not names:
+            self.skipTest("no name=systemd, freezer or devices hierarchy")
+        made = []
+        for h in names:
+            cid = hex64()
+            made.append((h, cid, self.tree(h).make(
+                "system.slice", "docker-%s.scope" % cid)))
+        with self.utsname() as bh:
+            pids = [run_in(d) for _, _, d in made]
+            self.assertEqual(bh.stop(), 0)
+            for (h, cid, _), pid in zip(made, pids):
+                with self.subTest(h):
+                    rec = self.one(bh, event="open", pid=pid)
+                    self.assert_identity(rec, cid, "docker")
+
+    def test_renamed_cgroup(self):
+        """A v1 cgroup renamed (rename(2) within its parent; cgroup2 has no
+        rename): later events see the path as it is then, for the
+        container's own cgroup and for a cgroup below a renamed one."""
+        if "memory" not in self.v1:
+            self.skipTest("no v1 memory hierarchy")
+        t = self.tree("memory")
+        a, b, c, d = hex64(), hex64(), hex64(), hex64()
+        own = t.make("system.slice", "docker-%s.scope" % a)
+        outer = t.make("x", "docker-%s.scope" % c)
+        inner = t.make("x", "docker-%s.scope" % c, "app")
+        with self.utsname() as bh:
+            before = run_in(own)
+            before_inner = run_in(inner)
+            renamed = os.path.join(os.path.dirname(own),
+                                   "docker-%s.scope" % b)
+            os.rename(own, renamed)
+            renamed_outer = os.path.join(os.path.dirname(outer),
+                                         "notdocker-%s" % d)
+            os.rename(outer, renamed_outer)
+            after = run_in(renamed)
+            after_inner = run_in(os.path.join(renamed_outer, "app"))
+            self.assertEqual(bh.stop(), 0)
+            recs = {pid: self.one(bh, event="open", pid=pid) for pid in
+                    (before, before_inner, after, after_inner)}
+        for what, pid, cid, runtime in (
+                ("before", before, a, "docker"),
+                ("below, before", before_inner, c, "docker"),
+                ("renamed", after, b, "docker"),
+                ("below a renamed one", after_inner, "", "none")):
+            with self.subTest(what):
+                self.assert_identity(recs[pid], cid, runtime)
+
+    def test_owner_changed(self):
+        """The owner is the directory's at the event: chowned after a first
+        event (as a delegation does), the next event shows the new one."""
+        h = hex64()
+        d = self.tree().make("user.slice", "docker-%s.scope" % h)
+        with self.utsname() as bh:
+            first = run_in(d)
+            os.chown(d, 65534, 65534)
+            second = run_in(d)
+            self.assertEqual(bh.stop(), 0)
+            rec1 = self.one(bh, event="open", pid=first)
+            rec2 = self.one(bh, event="open", pid=second)
+        self.assert_identity(rec1, h, "docker", owner=0)
+        self.assert_identity(rec2, h, "docker", owner=65534)
+
+    def test_container_at_depth_16(self):
+        """A container's cgroup 16 levels below the root (the deepest the
+        kernel side reads) is found."""
+        h = hex64()
+        t = self.tree()
+        # base is level 1; 14 more, then the container at level 16.
+        d = t.make(*["f%d" % i for i in range(14)],
+                   "docker-%s.scope" % h)
+        self.assertEqual(len(os.path.relpath(d, self.v2).split("/")), 16)
+        with self.utsname() as bh:
+            pid = run_in(d)
+            self.assertEqual(bh.stop(), 0)
+            rec = self.one(bh, event="open", pid=pid)
+        self.assert_identity(rec, h, "docker")
+
     def test_v2_before_v1(self):
         """Named in both: cgroup2's container."""
         if not self.v2:
