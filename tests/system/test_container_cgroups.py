@@ -491,6 +491,34 @@ class CgroupTest(unittest.TestCase):
                 self.assertEqual(rows[0]["HOSTNAME"], os.uname().nodename,
                                  rows[0])
 
+    def test_names_escaped(self):
+        """An LXC name is any bytes but '/' and a newline: JSON stays JSON
+        and gives it back, text keeps it one column."""
+        name = 'q"b\\s t\tu\x01' + uuid.uuid4().hex[:6]
+        raw = name.encode() + b"\xff"
+        t = self.tree()
+        d = os.path.join(t.base.encode(), b"lxc.payload." + raw)
+        os.mkdir(d)
+        d = d.decode("utf-8", "surrogateescape")
+        with self.utsname() as bh:
+            pid = run_in(d)
+            self.assertEqual(bh.stop(), 0)
+            rec = self.one(bh, event="open", pid=pid)
+        self.assertEqual(rec["container_runtime"], "lxc", rec)
+        # Bytes that are not UTF-8 come back some escaped way; the rest as
+        # they are.
+        self.assertTrue(rec["container_id"].startswith(name), rec)
+        with Bpfhost("-p", "utsname", "-F", "text",
+                     "-o", "utsname.path=" + WATCHED) as bh:
+            pid = run_in(d)
+            self.assertEqual(bh.stop(), 0)
+            text = bh.stdout()
+        rows = [r for r in text_rows(text) if r.get("PID") == str(pid)]
+        self.assertEqual(len(rows), 1, text)
+        self.assertEqual(rows[0]["HOSTNAME"], os.uname().nodename, text)
+        self.assertTrue(rows[0]["PATH"].endswith(WATCHED), text)
+        self.assertNotIn("\t", rows[0]["CONTAINER"])
+
     def test_containers_only(self):
         """containers_only keeps a task in a container's cgroup, though
         every namespace of it is the host's."""
