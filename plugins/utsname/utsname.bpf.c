@@ -110,7 +110,7 @@ static __always_inline bool surely_host(void)
 	struct task_struct *task = bpfhost_current_task();
 
 	return bpfhost_uts_ns_inum(bpfhost_task_uts_ns(task)) == host_uts_ns &&
-	       bpfhost_task_pid_ns(task) == host_pid_ns &&
+	       bpfhost_task_pid_ns_vpid(task, NULL) == host_pid_ns &&
 	       bpfhost_task_user_ns(task) == host_user_ns &&
 	       !bpfhost_task_container(task, NULL);
 }

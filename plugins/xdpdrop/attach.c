@@ -89,7 +89,7 @@ int xdpdrop_tc_filter_remove(int ifindex, uint32_t prog_id)
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XDPDROP_TC_HANDLE,
 		    .priority = XDPDROP_TC_PRIORITY);
 	struct bpf_tc_hook hook;
-	uint32_t id;
+	uint32_t id = 0;	/* set when the filter is found (err 1) */
 	int err = xdpdrop_tc_filter_prog(ifindex, &id);
 
 	if (err <= 0 || id != prog_id)

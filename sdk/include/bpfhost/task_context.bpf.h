@@ -27,9 +27,14 @@
 #include <bpfhost/container_id.h>
 #include <bpfhost/task_context.h>
 
+/*
+ * The task running now, typed by the kernel's BTF: the verifier lets the
+ * fields reached from it be read with plain loads (a fault reads 0), each
+ * a few cycles, where bpf_probe_read_kernel() costs a helper call.
+ */
 static __always_inline struct task_struct *bpfhost_current_task(void)
 {
-	return (struct task_struct *)bpf_get_current_task();
+	return bpf_get_current_task_btf();
 }
 
 static __always_inline struct uts_namespace *
@@ -53,38 +58,31 @@ static __always_inline void bpfhost_uts_nodename(struct uts_namespace *uts,
 }
 
 /*
- * The pid namespace the task's own pid was allocated in, which is not
- * nsproxy->pid_ns_for_children after an unshare(CLONE_NEWPID): that of
- * pid->numbers[pid->level].  The element's size and its ns's offset come
- * from relocations against struct pid: libbpf reading the kernel's BTF
- * itself (on a host that does not hand it a subset) searches it once per
- * relocated type at every load, and struct upid needs none then.
+ * The task's process id in its own pid namespace (*vpid), and that
+ * namespace, which is not nsproxy->pid_ns_for_children after an
+ * unshare(CLONE_NEWPID): both from the leader's pid->numbers[pid->level].
+ * Its threads' pids live in the same namespace.  The element's size and
+ * offsets come from relocations against struct pid: libbpf reading the
+ * kernel's BTF itself (on a host that does not hand it a subset) searches
+ * it once per relocated type at every load, and struct upid needs none
+ * then.  task is the current one (bpfhost_current_task()).
  */
-static __always_inline __u32 bpfhost_task_pid_ns(struct task_struct *task)
+static __always_inline __u32 bpfhost_task_pid_ns_vpid(struct task_struct *task,
+						      __u32 *vpid)
 {
-	struct pid *pid = BPF_CORE_READ(task, thread_pid);
-	unsigned int level = BPF_CORE_READ(pid, level);
+	struct pid *pid = task->group_leader->thread_pid;
+	unsigned long at = (unsigned long)pid +
+		pid->level * bpf_core_field_size(struct pid, numbers[0]);
 	struct pid_namespace *ns = NULL;
-
-	bpf_probe_read_kernel(&ns, sizeof(ns),
-			      (void *)pid +
-			      bpf_core_field_offset(struct pid, numbers[0].ns) +
-			      level * bpf_core_field_size(struct pid, numbers[0]));
-	return BPF_CORE_READ(ns, ns.inum);
-}
-
-/* The pid in the task's own pid namespace: pid->numbers[pid->level].nr. */
-static __always_inline __u32 bpfhost_task_vpid(struct task_struct *task)
-{
-	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
-	unsigned int level = BPF_CORE_READ(pid, level);
 	int nr = 0;
 
-	bpf_probe_read_kernel(&nr, sizeof(nr),
-			      (void *)pid +
-			      bpf_core_field_offset(struct pid, numbers[0].nr) +
-			      level * bpf_core_field_size(struct pid, numbers[0]));
-	return nr;
+	bpf_probe_read_kernel(&nr, sizeof(nr), (void *)at +
+			      bpf_core_field_offset(struct pid, numbers[0].nr));
+	bpf_probe_read_kernel(&ns, sizeof(ns), (void *)at +
+			      bpf_core_field_offset(struct pid, numbers[0].ns));
+	if (vpid)
+		*vpid = nr;
+	return BPF_CORE_READ(ns, ns.inum);
 }
 
 /* cgroup->ancestors[], under a name that compiles against any vmlinux.h. */
@@ -173,17 +171,21 @@ bpfhost_cgroup_walk_down(struct cgroup *cgrp, int level,
 static __always_inline bool bpfhost_cgroup_container(struct cgroup *cgrp,
 						     struct bpfhost_container *out)
 {
-	struct kernfs_node *kn = BPF_CORE_READ(cgrp, kn);
-	int level = BPF_CORE_READ(cgrp, level);
 	struct bpfhost_cgroup_key key;
 	struct bpfhost_cgroup_seen *seen, fresh = {};
 	struct bpfhost_cgroup_walk *w;
+	struct kernfs_node *kn;
 	__u32 zero = 0;
+	int level;
 
+	if (!cgrp)
+		return false;
+	kn = cgrp->kn;
+	level = cgrp->level;
 	if (!kn || level <= 0)
 		return false;
-	key.kn_id = BPF_CORE_READ(kn, id);
-	key.root = (__u64)BPF_CORE_READ(cgrp, root);
+	key.kn_id = kn->id;
+	key.root = (__u64)cgrp->root;
 	seen = bpf_map_lookup_elem(&bpfhost_cgroups, &key);
 	if (!seen || seen->kn != (__u64)kn) {
 		w = bpf_map_lookup_elem(&bpfhost_cgroup_walk, &zero);
@@ -209,13 +211,10 @@ static __always_inline bool bpfhost_cgroup_container(struct cgroup *cgrp,
 static __always_inline struct cgroup *
 bpfhost_cgroup_v1(struct css_set *cset, int ssid)
 {
-	struct cgroup_subsys_state *css = NULL;
-	struct cgroup *cgrp;
+	struct cgroup *cgrp = cset->subsys[ssid & 15]->cgroup;
 
-	bpf_probe_read_kernel(&css, sizeof(css), &cset->subsys[ssid & 15]);
-	cgrp = BPF_CORE_READ(css, cgroup);
 	/* a controller on the v2 hierarchy is in hierarchy 0 */
-	if (!cgrp || BPF_CORE_READ(cgrp, root, hierarchy_id) == 0)
+	if (!cgrp || cgrp->root->hierarchy_id == 0)
 		return NULL;
 	return cgrp;
 }
@@ -235,11 +234,11 @@ bpfhost_cgroup_v1(struct css_set *cset, int ssid)
 static __always_inline bool
 bpfhost_task_container(struct task_struct *task, struct bpfhost_container *c)
 {
-	struct css_set *cset = BPF_CORE_READ(task, cgroups);
+	struct css_set *cset = task->cgroups;
 
 	if (c)
 		__builtin_memset(c, 0, sizeof(*c));
-	return bpfhost_cgroup_container(BPF_CORE_READ(cset, dfl_cgrp), c) ||
+	return bpfhost_cgroup_container(cset->dfl_cgrp, c) ||
 	       BPFHOST_CGROUP_V1_CONTAINER(cset, memory_cgrp_id, c) ||
 	       BPFHOST_CGROUP_V1_CONTAINER(cset, pids_cgrp_id, c) ||
 	       BPFHOST_CGROUP_V1_CONTAINER(cset, cpu_cgrp_id, c);
@@ -248,7 +247,7 @@ bpfhost_task_container(struct task_struct *task, struct bpfhost_container *c)
 /* The inode /proc/PID/ns/user shows for the task's user namespace. */
 static __always_inline __u32 bpfhost_task_user_ns(struct task_struct *task)
 {
-	return BPF_CORE_READ(task, cred, user_ns, ns.inum);
+	return task->cred->user_ns->ns.inum;
 }
 
 /* Fill *tc for the task running now. */
@@ -256,22 +255,21 @@ static __always_inline void
 bpfhost_task_context_fill(struct bpfhost_task_context *tc)
 {
 	struct task_struct *task = bpfhost_current_task();
-	struct nsproxy *nsproxy = BPF_CORE_READ(task, nsproxy);
-	struct uts_namespace *uts = BPF_CORE_READ(nsproxy, uts_ns);
+	struct nsproxy *nsproxy = task->nsproxy;
+	struct uts_namespace *uts = nsproxy->uts_ns;
 	__u64 id = bpf_get_current_pid_tgid();
 	__u64 ugid = bpf_get_current_uid_gid();
 
 	tc->pid = id >> 32;
 	tc->tid = (__u32)id;
-	tc->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	tc->ppid = task->real_parent->tgid;
 	tc->uid = (__u32)ugid;
 	tc->gid = ugid >> 32;
-	tc->mnt_ns = BPF_CORE_READ(nsproxy, mnt_ns, ns.inum);
-	tc->pid_ns = bpfhost_task_pid_ns(task);
-	tc->net_ns = BPF_CORE_READ(nsproxy, net_ns, ns.inum);
-	tc->uts_ns = bpfhost_uts_ns_inum(uts);
+	tc->mnt_ns = nsproxy->mnt_ns->ns.inum;
+	tc->pid_ns = bpfhost_task_pid_ns_vpid(task, &tc->vpid);
+	tc->net_ns = nsproxy->net_ns->ns.inum;
+	tc->uts_ns = uts->ns.inum;
 	tc->user_ns = bpfhost_task_user_ns(task);
-	tc->vpid = bpfhost_task_vpid(task);
 	bpfhost_task_container(task, &tc->container);
 	tc->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(tc->comm, sizeof(tc->comm));
