@@ -146,10 +146,15 @@ def _cleanup_containers():
     which must be removed before it") and removes only the rest: --depend,
     and passes until none is left."""
     ids = _ours()
+    depend = ["--depend"]       # podman 4.0 and later
     for _ in range(3):
         if not ids:
             return []
-        podman("rm", "-f", "-t", "0", "--depend", *ids, check=False)
+        p = subprocess.run([PODMAN, "rm", "-f", "-t", "0", *depend, *ids],
+                           capture_output=True, timeout=TIMEOUT,
+                           stdin=subprocess.DEVNULL)
+        if p.returncode and b"unknown flag" in p.stderr:
+            depend = []
         ids = _ours()
     return ["podman rm -f left %s" % " ".join(ids)] if ids else []
 
