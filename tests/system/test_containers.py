@@ -25,7 +25,7 @@ HOST_UTS_PATH = "/etc/group"
 NS_KINDS = ("mnt", "pid", "net", "uts", "user")
 CONTEXT_FIELDS = ["pid", "tid", "ppid", "uid", "gid", "comm", "vpid",
                   "container_id", "container_runtime", "container_owner",
-                  "pod_uid", "nodename", "cgroup_id", "mnt_ns", "pid_ns",
+                  "container_id_inexact", "pod_uid", "nodename", "cgroup_id", "mnt_ns", "pid_ns",
                   "net_ns", "uts_ns", "user_ns"]
 
 

@@ -50,7 +50,8 @@ def task_context(pid):
           for kind in ("mnt", "pid", "net", "uts", "user")}
     return dict(ppid=int(status["PPid"]), gid=int(status["Gid"].split()[0]),
                 vpid=int(status["NSpid"].split()[-1]), container_id="",
-                container_runtime="none", container_owner=0, pod_uid="",
+                container_runtime="none", container_owner=0,
+                container_id_inexact=False, pod_uid="",
                 nodename=os.uname().nodename, cgroup_id=cgroup2_id(pid),
                 **ns)
 OTHER_UID = 54321

@@ -23,7 +23,7 @@ SIGCHLD = 17
 SYS_CLONE3 = 435            # the same number on every architecture
 TASK_FIELDS = ["pid", "tid", "ppid", "uid", "gid", "comm", "vpid",
                "container_id", "container_runtime", "container_owner",
-               "pod_uid", "nodename", "cgroup_id", "mnt_ns", "pid_ns",
+               "container_id_inexact", "pod_uid", "nodename", "cgroup_id", "mnt_ns", "pid_ns",
                "net_ns", "uts_ns", "user_ns"]
 
 
@@ -136,8 +136,8 @@ class UtsnameTest(unittest.TestCase):
             self.assertEqual(rec[kind + "_ns"], ns_inode(kind), kind)
         # Its own hostname makes no container: no cgroup path names one.
         self.assertEqual((rec["container_id"], rec["container_runtime"],
-                          rec["container_owner"], rec["pod_uid"]),
-                         ("", "none", 0, ""))
+                          rec["container_owner"], rec["container_id_inexact"],
+                          rec["pod_uid"]), ("", "none", 0, False, ""))
         self.assertEqual(rec["vpid"], pid)
 
     def test_pid_namespace(self):

@@ -258,15 +258,16 @@ bpfhost_cgroup_named_v1(struct css_set *cset, struct bpfhost_container *c)
 	bpf_probe_read_kernel(&at, sizeof(at), (void *)head);
 	for (int i = 0; i < BPFHOST_CGROUP_LINKS_MAX && at && at != head;
 	     i++) {
+		/* a css_set's links are chained through their cgrp_link */
 		cgrp = BPF_CORE_READ(
 			(struct cgrp_cset_link *)(at - bpf_core_field_offset(
-				struct cgrp_cset_link, cset_link)), cgrp);
+				struct cgrp_cset_link, cgrp_link)), cgrp);
 		root = BPF_CORE_READ(cgrp, root);
 		if (!BPF_CORE_READ(root, subsys_mask) &&
 		    BPF_CORE_READ(root, hierarchy_id) &&
 		    bpfhost_cgroup_container((__u64)cgrp, c))
 			return true;
-		/* cset_link.next */
+		/* cgrp_link.next */
 		bpf_probe_read_kernel(&at, sizeof(at), (void *)at);
 	}
 	return false;
