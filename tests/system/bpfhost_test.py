@@ -88,12 +88,39 @@ class Bpfhost:
                 out.append(rec)
         return out
 
+    def one(self, **match):
+        """The one JSON record matching, as records() does; fails the test
+        when there is none or more than one."""
+        recs = self.records(**match)
+        if len(recs) != 1:
+            raise AssertionError("want one record matching %r, got %r"
+                                 "\nstderr:\n%s" % (match, recs,
+                                                     self.stderr()))
+        return recs[0]
+
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.kill()
         self.dir.cleanup()
+
+
+def text_rows(text):
+    """Text output as dicts, each row keyed by its type's header (printed
+    before the type's first row)."""
+    headers, pending, rows = {}, None, []
+    for line in text.splitlines():
+        if line.startswith("TIME "):
+            pending = line.split()
+        elif line.strip():
+            event = line.split()[1]
+            if event not in headers:
+                headers[event] = pending
+            header = headers[event]
+            fields = line.split(None, len(header) - 1)
+            rows.append(dict(zip(header, fields)))
+    return rows
 
 
 def run_bpfhost(*args, timeout=60):

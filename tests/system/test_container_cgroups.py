@@ -18,7 +18,7 @@ import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bpfhost_test import Bpfhost, main, need_root  # noqa: E402
+from bpfhost_test import Bpfhost, main, need_root, text_rows  # noqa: E402
 
 
 def hex64():
@@ -44,23 +44,6 @@ def cgroup_mounts():
 def own_cgroup_paths():
     with open("/proc/self/cgroup") as f:
         return [l.strip().split(":", 2)[2] for l in f]
-
-
-def text_rows(text):
-    """Text output as dicts, each row keyed by its type's header (printed
-    once, before the type's first row)."""
-    headers, pending, rows = {}, None, []
-    for line in text.splitlines():
-        if line.startswith("TIME "):
-            pending = line.split()
-        elif line.strip():
-            event = line.split()[1]
-            if event not in headers:
-                headers[event] = pending
-            header = headers[event]
-            fields = line.split(None, len(header) - 1)
-            rows.append(dict(zip(header, fields)))
-    return rows
 
 
 class Tree:
@@ -165,12 +148,6 @@ class CgroupTest(unittest.TestCase):
         return Bpfhost("-p", "utsname", "-F", "json",
                        "-o", "utsname.path=" + WATCHED, *opts)
 
-    def one(self, bh, **match):
-        recs = bh.records(**match)
-        self.assertEqual(len(recs), 1, "want one record matching %r, got %r"
-                         "\nstderr:\n%s" % (match, recs, bh.stderr()))
-        return recs[0]
-
     def assert_identity(self, rec, cid, runtime, owner=0, pod_uid=""):
         got = {k: rec[k] for k in ("container_id", "container_runtime",
                                    "container_owner", "pod_uid")}
@@ -185,7 +162,7 @@ class CgroupTest(unittest.TestCase):
         with self.utsname() as bh:
             pid = run_in(d)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", pid=pid)
+            rec = bh.one(event="open", pid=pid)
         self.assert_identity(rec, h, "docker")
         self.assertEqual(rec["cgroup_id"], os.stat(d).st_ino)
         self.assertEqual(rec["nodename"], os.uname().nodename)
@@ -208,9 +185,9 @@ class CgroupTest(unittest.TestCase):
             pid_inner = run_in(inner)
             pid2 = run_in(inner2)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", pid=pid)
-            rec_inner = self.one(bh, event="open", pid=pid_inner)
-            rec2 = self.one(bh, event="open", pid=pid2)
+            rec = bh.one(event="open", pid=pid)
+            rec_inner = bh.one(event="open", pid=pid_inner)
+            rec2 = bh.one(event="open", pid=pid2)
         self.assert_identity(rec, h, "docker", owner=65534)
         self.assert_identity(rec_inner, h, "docker", owner=65534)
         self.assert_identity(rec2, h2, "docker", owner=0)
@@ -224,7 +201,7 @@ class CgroupTest(unittest.TestCase):
         with self.utsname() as bh:
             pid = run_in(d)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", pid=pid)
+            rec = bh.one(event="open", pid=pid)
         self.assert_identity(rec, a, "podman")
 
     def test_v1_hierarchy(self):
@@ -241,17 +218,19 @@ class CgroupTest(unittest.TestCase):
             pid = run_in(d)
             pid2 = run_in(d2)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", pid=pid)
-            rec2 = self.one(bh, event="open", pid=pid2)
+            rec = bh.one(event="open", pid=pid)
+            rec2 = bh.one(event="open", pid=pid2)
         self.assert_identity(rec, a, "podman")
         self.assert_identity(rec2, h, "docker", owner=65534)
 
-    def test_v1_memory_pids_cpu(self):
-        """A container named only in the v1 hierarchy of memory, of pids or
-        of cpu (README: the v1 hierarchies read)."""
-        names = [h for h in ("memory", "pids", "cpu") if h in self.v1]
+    def test_each_v1_hierarchy(self):
+        """A container named only in one v1 hierarchy, of a controller
+        (memory, pids, cpu, freezer, devices) or of none (name=systemd):
+        each v1 hierarchy the task is in counts."""
+        names = [h for h in ("memory", "pids", "cpu", "freezer", "devices",
+                             "name=systemd") if h in self.v1]
         if not names:
-            self.skipTest("no v1 memory, pids or cpu hierarchy")
+            self.skipTest("no v1 hierarchy")
         made = []
         for h in names:
             cid = hex64()
@@ -262,28 +241,7 @@ class CgroupTest(unittest.TestCase):
             self.assertEqual(bh.stop(), 0)
             for (h, cid, _), pid in zip(made, pids):
                 with self.subTest(h):
-                    rec = self.one(bh, event="open", pid=pid)
-                    self.assert_identity(rec, cid, "docker")
-
-    def test_every_v1_hierarchy(self):
-        """A container named only in another v1 hierarchy (a named one,
-        name=systemd, or freezer/devices): each v1 hierarchy the task is
-        in counts."""
-        names = [h for h in ("name=systemd", "freezer", "devices")
-                 if h in self.v1]
-        if not names:
-            self.skipTest("no name=systemd, freezer or devices hierarchy")
-        made = []
-        for h in names:
-            cid = hex64()
-            made.append((h, cid, self.tree(h).make(
-                "system.slice", "docker-%s.scope" % cid)))
-        with self.utsname() as bh:
-            pids = [run_in(d) for _, _, d in made]
-            self.assertEqual(bh.stop(), 0)
-            for (h, cid, _), pid in zip(made, pids):
-                with self.subTest(h):
-                    rec = self.one(bh, event="open", pid=pid)
+                    rec = bh.one(event="open", pid=pid)
                     self.assert_identity(rec, cid, "docker")
 
     def test_renamed_cgroup(self):
@@ -309,7 +267,7 @@ class CgroupTest(unittest.TestCase):
             after = run_in(renamed)
             after_inner = run_in(os.path.join(renamed_outer, "app"))
             self.assertEqual(bh.stop(), 0)
-            recs = {pid: self.one(bh, event="open", pid=pid) for pid in
+            recs = {pid: bh.one(event="open", pid=pid) for pid in
                     (before, before_inner, after, after_inner)}
         for what, pid, cid, runtime in (
                 ("before", before, a, "docker"),
@@ -329,8 +287,8 @@ class CgroupTest(unittest.TestCase):
             os.chown(d, 65534, 65534)
             second = run_in(d)
             self.assertEqual(bh.stop(), 0)
-            rec1 = self.one(bh, event="open", pid=first)
-            rec2 = self.one(bh, event="open", pid=second)
+            rec1 = bh.one(event="open", pid=first)
+            rec2 = bh.one(event="open", pid=second)
         self.assert_identity(rec1, h, "docker", owner=0)
         self.assert_identity(rec2, h, "docker", owner=65534)
 
@@ -346,8 +304,23 @@ class CgroupTest(unittest.TestCase):
         with self.utsname() as bh:
             pid = run_in(d)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", pid=pid)
+            rec = bh.one(event="open", pid=pid)
         self.assert_identity(rec, h, "docker")
+
+    def test_container_deeper_than_read(self):
+        """A container's cgroup 17 levels down, below nothing that names
+        one: the walk reads 16, and the task is a container of unknown id,
+        never a host task (containers_only keeps it)."""
+        h = hex64()
+        t = self.tree()
+        d = t.make(*["g%d" % i for i in range(15)], "docker-%s.scope" % h)
+        self.assertEqual(len(os.path.relpath(d, self.v2).split("/")), 17)
+        with self.utsname("-o", "utsname.containers_only=yes") as bh:
+            pid = run_in(d)
+            self.assertEqual(bh.stop(), 0)
+            rec = bh.one(event="open", pid=pid)
+        self.assertEqual((rec["container_runtime"], rec["container_id"]),
+                         ("unknown", ""), rec)
 
     def test_v2_before_v1(self):
         """Named in both: cgroup2's container."""
@@ -359,7 +332,7 @@ class CgroupTest(unittest.TestCase):
         with self.utsname() as bh:
             pid = run_in(d1, d2)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", pid=pid)
+            rec = bh.one(event="open", pid=pid)
         self.assert_identity(rec, h2, "docker")
 
     def test_kubepods_cgroupfs(self):
@@ -369,7 +342,7 @@ class CgroupTest(unittest.TestCase):
         with self.utsname() as bh:
             pid = run_in(d)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", pid=pid)
+            rec = bh.one(event="open", pid=pid)
         self.assert_identity(rec, h, "cri", pod_uid=pod)
 
     def test_patterns(self):
@@ -443,7 +416,7 @@ class CgroupTest(unittest.TestCase):
             for (comp, cid, runtime, pod), pid in zip(cases, pids):
                 with self.subTest("/".join(comp)):
                     for plugin in ("utsname", "filesnoop"):
-                        rec = self.one(bh, plugin=plugin, event="open",
+                        rec = bh.one(plugin=plugin, event="open",
                                        pid=pid)
                         self.assert_identity(rec, cid, runtime, pod_uid=pod)
 
@@ -462,7 +435,7 @@ class CgroupTest(unittest.TestCase):
             finally:
                 bh.proc.send_signal(signal.SIGCONT)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", pid=pid)
+            rec = bh.one(event="open", pid=pid)
         self.assert_identity(rec, h, "docker")
 
     def test_deep_below_a_container(self):
@@ -481,7 +454,7 @@ class CgroupTest(unittest.TestCase):
                 with self.utsname() as bh:
                     pid = run_in(d)
                     self.assertEqual(bh.stop(), 0)
-                    rec = self.one(bh, event="open", pid=pid)
+                    rec = bh.one(event="open", pid=pid)
                 self.assert_identity(rec, h, "docker")
                 if where == "v2":
                     self.assertEqual(rec["cgroup_id"], os.stat(d).st_ino)
@@ -523,7 +496,7 @@ class CgroupTest(unittest.TestCase):
         with self.utsname() as bh:
             pid = run_in(d)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", pid=pid)
+            rec = bh.one(event="open", pid=pid)
         self.assertEqual(rec["container_runtime"], "lxc", rec)
         # Printable ASCII comes back as it is, every other byte as '?',
         # and the id says it is not the name's exact bytes.
@@ -550,7 +523,7 @@ class CgroupTest(unittest.TestCase):
             pid = run_in(d)
             host_pid = run_in()
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", pid=pid)
+            rec = bh.one(event="open", pid=pid)
             self.assertEqual(bh.records(pid=host_pid), [])
         self.assert_identity(rec, h, "docker")
         self.assertTrue(rec["host_uts"])

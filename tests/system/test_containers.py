@@ -16,7 +16,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bpfhost_test import Bpfhost, main, need_root  # noqa: E402
+from bpfhost_test import Bpfhost, main, need_root, text_rows  # noqa: E402
 import podman_env as pe  # noqa: E402
 
 IMAGE = pe.IMAGE
@@ -58,35 +58,12 @@ def unified_cgroup_inode(pid):
     return os.stat(root + rel).st_ino
 
 
-def text_rows(text):
-    """Text output as dicts, each row keyed by its type's header (printed
-    once, before the type's first row)."""
-    headers, pending, rows = {}, None, []
-    for line in text.splitlines():
-        if line.startswith("TIME "):
-            pending = line.split()
-        elif line.strip():
-            event = line.split()[1]
-            if event not in headers:
-                headers[event] = pending
-            header = headers[event]
-            fields = line.split(None, len(header) - 1)
-            rows.append(dict(zip(header, fields)))
-    return rows
-
-
 class ContainerTest(unittest.TestCase):
     def setUp(self):
         need_root(self)
 
     def utsname(self, *opts):
         return Bpfhost("-p", "utsname", "-F", "json", *opts)
-
-    def one(self, bh, **match):
-        recs = bh.records(**match)
-        self.assertEqual(len(recs), 1, "want one record matching %r, got %r"
-                         "\nstderr:\n%s" % (match, recs, bh.stderr()))
-        return recs[0]
 
     def sleeper(self, prefix, *opts, hostname=True, cmd=("sleep", "300")):
         """A long-running container; returns (full id, name)."""
@@ -117,7 +94,7 @@ class ContainerTest(unittest.TestCase):
                                   "exec 3</etc/hosts; exec sleep 300",
                                   cname=cname, hostname=cname)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", container_id=cid)
+            rec = bh.one(event="open", container_id=cid)
         self.assertEqual(cid, pe.full_id(cname))
         self.assertEqual(len(cid), 64)
         pid = pe.host_pid(cid)
@@ -149,7 +126,7 @@ class ContainerTest(unittest.TestCase):
             pe.run(IMAGE, "cat", "/etc/hosts", cname=cname)
             self.assertEqual(bh.stop(), 0)
             cid = pe.full_id(cname)
-            rec = self.one(bh, event="open", container_id=cid)
+            rec = bh.one(event="open", container_id=cid)
         self.assert_podman(rec, cid)
         self.assertEqual(rec["comm"], "cat")
         self.assertEqual(rec["vpid"], 1)
@@ -164,7 +141,7 @@ class ContainerTest(unittest.TestCase):
             out = pe.exec_(cid, "sh", "-c",
                            "echo $$; exec cat /etc/hosts >/dev/null")
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", container_id=cid, comm="cat")
+            rec = bh.one(event="open", container_id=cid, comm="cat")
         self.assert_podman(rec, cid)
         self.assertEqual(rec["nodename"], cname)
         self.assertEqual(rec["vpid"], int(out))
@@ -183,8 +160,8 @@ class ContainerTest(unittest.TestCase):
                    cname=cname, hostname=cname)
             self.assertEqual(bh.stop(), 0)
             cid = pe.full_id(cname)
-            rec = self.one(bh, event="open", container_id=cid)
-            setname = self.one(bh, event="sethostname", new_name=other_name)
+            rec = bh.one(event="open", container_id=cid)
+            setname = bh.one(event="sethostname", new_name=other_name)
             theirs = bh.records(event="open", container_id=other)
         self.assertNotEqual(cid, other)
         self.assert_podman(rec, cid)
@@ -211,7 +188,7 @@ class ContainerTest(unittest.TestCase):
             host_child.wait(30)
             self.assertEqual(bh.stop(), 0)
             cid = pe.full_id(cname)
-            rec = self.one(bh, event="open", container_id=cid)
+            rec = bh.one(event="open", container_id=cid)
             self.assertEqual(bh.records(pid=host_child.pid), [])
             kept = bh.records()
         self.assert_podman(rec, cid)
@@ -234,7 +211,7 @@ class ContainerTest(unittest.TestCase):
                    cname=cname)
             self.assertEqual(bh.stop(), 0)
             cid = pe.full_id(cname)
-            rec = self.one(bh, event="open", container_id=cid)
+            rec = bh.one(event="open", container_id=cid)
             self.assertEqual(bh.records(event="open", container_id=x), [])
         self.assertNotEqual(cid, x)
         self.assert_podman(rec, cid)
@@ -252,7 +229,7 @@ class ContainerTest(unittest.TestCase):
                          cname=cname, hostname=cname)
             self.assertEqual(bh.stop(), 0)
             cid = pe.full_id(cname)
-            rec = self.one(bh, event="open", container_id=cid)
+            rec = bh.one(event="open", container_id=cid)
         self.assertIn("0::/\n", out)
         self.assertNotIn(cid, out)
         self.assert_podman(rec, cid)
@@ -267,7 +244,7 @@ class ContainerTest(unittest.TestCase):
                          hostname=cname)
             self.assertEqual(bh.stop(), 0)
             cid = pe.full_id(cname)
-            rec = self.one(bh, event="open", container_id=cid)
+            rec = bh.one(event="open", container_id=cid)
         self.assert_podman(rec, cid)
         pid = int(out.split()[0])
         self.assertEqual((rec["pid"], rec["vpid"]), (pid, pid))
@@ -289,7 +266,7 @@ class ContainerTest(unittest.TestCase):
             finally:
                 bh.proc.send_signal(signal.SIGCONT)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", container_id=cid)
+            rec = bh.one(event="open", container_id=cid)
         self.assert_podman(rec, cid)
         self.assertEqual(rec["nodename"], cid[:12])
         self.assertEqual(rec["comm"], "cat")
@@ -349,7 +326,7 @@ class ContainerTest(unittest.TestCase):
                                    stdout=subprocess.PIPE, timeout=30,
                                    check=True)
                 self.assertEqual(bh.stop(), 0)
-                rec = self.one(bh, event="open", pid=int(p.stdout))
+                rec = bh.one(event="open", pid=int(p.stdout))
         finally:
             for d in reversed(made):
                 for _ in range(100):
@@ -375,9 +352,9 @@ class ContainerTest(unittest.TestCase):
                                           stdout=subprocess.DEVNULL)
             host_child.wait(30)
             self.assertEqual(bh.stop(), 0)
-            ctr = self.one(bh, plugin="filesnoop", event="open",
+            ctr = bh.one(plugin="filesnoop", event="open",
                            container_id=cid)
-            host = self.one(bh, plugin="filesnoop", event="open",
+            host = bh.one(plugin="filesnoop", event="open",
                             pid=host_child.pid)
         self.assertEqual(list(ctr)[3:3 + len(CONTEXT_FIELDS)],
                          CONTEXT_FIELDS)

@@ -83,12 +83,6 @@ class UtsnameTest(unittest.TestCase):
     def run_json(self, *opts):
         return Bpfhost("-p", "utsname", "-F", "json", *opts)
 
-    def one(self, bh, **match):
-        recs = bh.records(**match)
-        self.assertEqual(len(recs), 1, "want one record matching %r, got %r"
-                         "\nstderr:\n%s" % (match, recs, bh.stderr()))
-        return recs[0]
-
     def test_hostname_written_through_proc_sys(self):
         """Renaming by writing /proc/sys/kernel/hostname is an open that may
         write that file: reported; reading it is not."""
@@ -103,7 +97,7 @@ class UtsnameTest(unittest.TestCase):
                                 script], capture_output=True, check=True)
             pid = int(p.stdout.split()[0])
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", pid=pid)
+            rec = bh.one(event="open", pid=pid)
         self.assertEqual(rec["path"], "/proc/sys/kernel/hostname")
         self.assertIsNone(rec["error"])
 
@@ -117,7 +111,7 @@ class UtsnameTest(unittest.TestCase):
                 'hostname "$1"; echo $$; exec cat /etc/hosts >/dev/null',
                 name)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", nodename=name)
+            rec = bh.one(event="open", nodename=name)
         pid = int(out)
         self.assertEqual(list(rec)[3:3 + len(TASK_FIELDS)], TASK_FIELDS)
         self.assertEqual(rec["plugin"], "utsname")
@@ -150,7 +144,7 @@ class UtsnameTest(unittest.TestCase):
                  'exec cat /etc/hosts >/dev/null', "sh", name],
                 stdout=subprocess.PIPE, check=True, timeout=30)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", nodename=name)
+            rec = bh.one(event="open", nodename=name)
         self.assertEqual(rec["pid_ns"], int(p.stdout))
         self.assertNotEqual(rec["pid_ns"], ns_inode("pid"))
         # Inside, cat is pid 1; the record has its pid on the host.
@@ -163,7 +157,7 @@ class UtsnameTest(unittest.TestCase):
                                      stdout=subprocess.DEVNULL)
             child.wait(30)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="open", pid=child.pid)
+            rec = bh.one(event="open", pid=child.pid)
         self.assertTrue(rec["host_uts"])
         self.assertEqual(rec["uts_ns"], self.host_uts)
         self.assertEqual(rec["nodename"], os.uname().nodename)
@@ -190,7 +184,7 @@ class UtsnameTest(unittest.TestCase):
                      'exec cat /etc/hosts >/dev/null', "sh", cg],
                     stdout=subprocess.PIPE, check=True, timeout=30)
                 self.assertEqual(bh.stop(), 0)
-                rec = self.one(bh, event="open", pid=int(p.stdout))
+                rec = bh.one(event="open", pid=int(p.stdout))
             self.assertEqual(rec["cgroup_id"], os.stat(cg).st_ino)
         finally:
             os.rmdir(cg)
@@ -201,9 +195,9 @@ class UtsnameTest(unittest.TestCase):
             in_new_uts('hostname "$1"; hostname "$2"; domainname "$2"',
                        old, new)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="sethostname", syscall="sethostname",
+            rec = bh.one(event="sethostname", syscall="sethostname",
                            new_name=new)
-            dom = self.one(bh, event="sethostname", syscall="setdomainname",
+            dom = bh.one(event="sethostname", syscall="setdomainname",
                            new_name=new)
         self.assertEqual(rec["old_name"], old)
         self.assertEqual(rec["nodename"], new)
@@ -225,7 +219,7 @@ class UtsnameTest(unittest.TestCase):
                                   code, tried])
             self.assertEqual(p.wait(30), 0)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="sethostname", pid=p.pid)
+            rec = bh.one(event="sethostname", pid=p.pid)
         self.assertEqual(rec["error"], "EINVAL")
         self.assertEqual(rec["new_name"], tried[:64])
         self.assertEqual(rec["old_name"], os.uname().nodename)
@@ -235,7 +229,7 @@ class UtsnameTest(unittest.TestCase):
         with self.run_json() as bh:
             unshare_pid, _ = in_new_uts('hostname "$1"', name)
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="enter_uts", pid=unshare_pid)
+            rec = bh.one(event="enter_uts", pid=unshare_pid)
         self.assertEqual(rec["syscall"], "unshare")
         self.assertEqual(rec["comm"], "unshare")
         self.assertEqual(rec["old_uts_ns"], self.host_uts)
@@ -251,7 +245,7 @@ class UtsnameTest(unittest.TestCase):
         with self.run_json() as bh:
             child = clone_into_new_uts()
             self.assertEqual(bh.stop(), 0)
-            rec = self.one(bh, event="enter_uts", child_tid=child)
+            rec = bh.one(event="enter_uts", child_tid=child)
         self.assertEqual(rec["syscall"], "clone")
         self.assertEqual(rec["pid"], os.getpid())
         self.assertEqual(rec["uts_ns"], self.host_uts)
@@ -277,7 +271,7 @@ class UtsnameTest(unittest.TestCase):
                                          "true"])
                 self.assertEqual(stay.wait(30), 0)
                 self.assertEqual(bh.stop(), 0)
-                rec = self.one(bh, event="enter_uts", pid=join.pid)
+                rec = bh.one(event="enter_uts", pid=join.pid)
                 self.assertEqual(bh.records(pid=stay.pid), [])
         finally:
             target.kill()
@@ -298,7 +292,7 @@ class UtsnameTest(unittest.TestCase):
             host_child.wait(30)
             in_new_uts('hostname "$1"; cat /etc/hosts >/dev/null', name)
             self.assertEqual(bh.stop(), 0)
-            self.one(bh, event="open", nodename=name)
+            bh.one(event="open", nodename=name)
             self.assertEqual(bh.records(pid=host_child.pid), [])
             self.assertEqual(bh.records(event="open", host_uts=True), [])
 
@@ -331,8 +325,8 @@ class UtsnameTest(unittest.TestCase):
                                 'exec cat /etc/hosts >/dev/null', name)
             self.assertEqual(bh.stop(), 0)
             pid = int(out)
-            uts = self.one(bh, plugin="utsname", event="open", pid=pid)
-            fs = self.one(bh, plugin="filesnoop", event="open", pid=pid)
+            uts = bh.one(plugin="utsname", event="open", pid=pid)
+            fs = bh.one(plugin="filesnoop", event="open", pid=pid)
             self.assertRegex(bh.stderr(), r"filesnoop: \d+ events")
             self.assertRegex(bh.stderr(), r"utsname: \d+ events")
         self.assertEqual(uts["nodename"], name)
