@@ -148,37 +148,27 @@ struct bpfhost_cgroup_walk {
 	struct bpfhost_container found;
 };
 
-/* What a byte may be in an id: a class table, read without a branch. */
-#define BPFHOST_CGROUP_HEX 0x01		/* a lowercase hex digit */
-#define BPFHOST_CGROUP_SEP 0x02		/* '-' or '_', in a pod uid */
-
-static const __u8 bpfhost_cgroup_class[256] = {
-	['0' ... '9'] = BPFHOST_CGROUP_HEX,
-	['a' ... 'f'] = BPFHOST_CGROUP_HEX,
-	['-'] = BPFHOST_CGROUP_SEP,
-	['_'] = BPFHOST_CGROUP_SEP,
-};
-
-/*
- * The classes every byte of w->name from start, len bytes long, has in
- * common (len at most 64).  No branch on the bytes: the verifier walks
- * each iteration once.
- */
-static __always_inline __u8 bpfhost_cgroup_classes(
-	const struct bpfhost_cgroup_walk *w, __u32 start, __u32 len)
+static __always_inline int bpfhost_cgroup_hex(char c)
 {
-	__u8 all = 0xff;
-
-	for (__u32 i = 0; i < 64 && i < len; i++)
-		all &= bpfhost_cgroup_class[(__u8)w->name[
-			(start + i) & (BPFHOST_CGROUP_NAME_LEN - 1)]];
-	return all;
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
+/*
+ * Global functions in the kernel: the verifier checks each once, not at
+ * every call (a pattern's part at each step of the pattern loop).
+ */
+#ifdef __bpf__
+#define BPFHOST_CGROUP_MATCHER __attribute__((noinline))
+#else
+#define BPFHOST_CGROUP_MATCHER static inline
+#endif
+
 /* Does the part of w->name from start, len bytes long, fit part? */
-static __always_inline int bpfhost_cgroup_part_fits(
+BPFHOST_CGROUP_MATCHER int bpfhost_cgroup_part_fits(
 	const struct bpfhost_cgroup_walk *w, __u32 start, __u32 len, int part)
 {
+	if (!w)
+		return 0;
 	switch (part) {
 	case BPFHOST_CGROUP_NOTHING:
 		return len == 0;
@@ -188,26 +178,30 @@ static __always_inline int bpfhost_cgroup_part_fits(
 		return len >= 1;
 	case BPFHOST_CGROUP_HEX64:
 	case BPFHOST_CGROUP_TAIL_HEX64:
-		return len == 64 &&
-		       (bpfhost_cgroup_classes(w, start, 64) &
-			BPFHOST_CGROUP_HEX);
+		if (len != 64)
+			return 0;
+		for (__u32 i = 0; i < 64; i++)
+			if (!bpfhost_cgroup_hex(
+				    w->name[(start + i) &
+					    (BPFHOST_CGROUP_NAME_LEN - 1)]))
+				return 0;
+		return 1;
 	case BPFHOST_CGROUP_UUID:
-		if (len == 32)
-			return bpfhost_cgroup_classes(w, start, 32) &
-			       BPFHOST_CGROUP_HEX;
-		/* 8-4-4-4-12 */
-		return len == 36 &&
-		       (bpfhost_cgroup_classes(w, start, 8) &
-			bpfhost_cgroup_classes(w, start + 9, 4) &
-			bpfhost_cgroup_classes(w, start + 14, 4) &
-			bpfhost_cgroup_classes(w, start + 19, 4) &
-			bpfhost_cgroup_classes(w, start + 24, 12) &
-			BPFHOST_CGROUP_HEX) &&
-		       (bpfhost_cgroup_classes(w, start + 8, 1) &
-			bpfhost_cgroup_classes(w, start + 13, 1) &
-			bpfhost_cgroup_classes(w, start + 18, 1) &
-			bpfhost_cgroup_classes(w, start + 23, 1) &
-			BPFHOST_CGROUP_SEP);
+		if (len != 36 && len != 32)
+			return 0;
+		for (__u32 i = 0; i < 36 && i < len; i++) {
+			char c = w->name[(start + i) &
+					 (BPFHOST_CGROUP_NAME_LEN - 1)];
+
+			if (len == 36 &&
+			    (i == 8 || i == 13 || i == 18 || i == 23)) {
+				if (c != '-' && c != '_')
+					return 0;
+			} else if (!bpfhost_cgroup_hex(c)) {
+				return 0;
+			}
+		}
+		return 1;
 	}
 	return 0;
 }
@@ -307,11 +301,6 @@ static __always_inline int bpfhost_cgroup_copy(struct bpfhost_cgroup_walk *w,
 	return cp.changed || len > size - 1;
 }
 
-#ifdef __bpf__
-#define BPFHOST_CGROUP_MATCHER __attribute__((noinline))
-#else
-#define BPFHOST_CGROUP_MATCHER static inline
-#endif
 
 struct bpfhost_cgroup_fit {
 	const struct bpfhost_cgroup_walk *w;
