@@ -139,18 +139,6 @@ struct bpfhost_event_schema {
 	const char *btf_struct;	/* name of the event struct in the BPF object */
 };
 
-/* Syslog severities (RFC 5424 section 6.2.1), most severe first. */
-enum bpfhost_severity {
-	BPFHOST_SEV_EMERG = 0,
-	BPFHOST_SEV_ALERT,
-	BPFHOST_SEV_CRIT,
-	BPFHOST_SEV_ERR,
-	BPFHOST_SEV_WARNING,
-	BPFHOST_SEV_NOTICE,
-	BPFHOST_SEV_INFO,
-	BPFHOST_SEV_DEBUG,
-};
-
 /*
  * An entry of ops->event_severities: BPFHOST_SEVERITY(BPFHOST_SEV_NOTICE)
  * declares that event type's severity; 0 (an entry left out) declares
