@@ -82,9 +82,11 @@ schema_severity_field(const struct bpfhost_event_schema *s)
 	return NULL;
 }
 
+/* A bare BPFHOST_SEV_* (no DECLARED bit) is a mistake, not "none". */
 static bool severity_entry_valid(uint8_t e)
 {
-	return !e || (e & ~BPFHOST_SEVERITY_DECLARED) <= BPFHOST_SEV_DEBUG;
+	return !e || ((e & BPFHOST_SEVERITY_DECLARED) &&
+		      (e & ~BPFHOST_SEVERITY_DECLARED) <= BPFHOST_SEV_DEBUG);
 }
 
 bool schema_check_plugin(const struct bpfhost_plugin_ops *ops, char *why,

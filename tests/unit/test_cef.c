@@ -13,6 +13,7 @@
 #include "build_config.h"
 #include "check.h"
 #include "output/format_cef.h"
+#include "schema.h"
 #include "output/output.h"
 
 struct demo_event {
@@ -261,12 +262,75 @@ static void test_severity_order(void)
 	pipeline_free(&p);
 }
 
+static int no_op(void *state)
+{
+	(void)state;
+	return 0;
+}
+
+static int no_open(const struct bpfhost_host_api *host,
+		   struct bpfhost_plugin_ctx *ctx, void **state)
+{
+	(void)host, (void)ctx, (void)state;
+	return 0;
+}
+
+static void no_close(void *state)
+{
+	(void)state;
+}
+
+/* schema_check_plugin() on one event of the given fields and severity. */
+static bool check_one(const struct bpfhost_field *fields, uint32_t n,
+		      const uint8_t *severities, char *why, size_t len)
+{
+	struct bpfhost_event_schema ev = demo_schema;
+	struct bpfhost_plugin_ops ops = {
+		.name = "demo", .nevents = 1, .events = &ev, .open = no_open,
+		.load = no_op, .attach = no_op, .close = no_close,
+		.event_severities = severities,
+	};
+
+	ev.fields = fields;
+	ev.nfields = n;
+	why[0] = '\0';
+	return schema_check_plugin(&ops, why, len);
+}
+
+static void test_schema_checks(void)
+{
+	struct bpfhost_field twice[2] = { demo_fields[2], demo_fields[2] };
+	struct bpfhost_field str = demo_fields[4];
+	struct bpfhost_field unknown = demo_fields[0];
+	const uint8_t good[] = { BPFHOST_SEVERITY(BPFHOST_SEV_DEBUG) };
+	const uint8_t none[] = { 0 };
+	const uint8_t bare[] = { BPFHOST_SEV_ERR };	/* no DECLARED bit */
+	const uint8_t high[] = { BPFHOST_SEVERITY(8) };
+	char why[256];
+
+	CHECK(check_one(demo_fields, 7, NULL, why, sizeof(why)));
+	CHECK(check_one(demo_fields, 7, good, why, sizeof(why)));
+	CHECK(check_one(demo_fields, 7, none, why, sizeof(why)));
+	CHECK(!check_one(demo_fields, 7, bare, why, sizeof(why)));
+	CHECK_STR(why, "event 'open': its severity is not BPFHOST_SEVERITY(BPFHOST_SEV_*) or 0");
+	CHECK(!check_one(demo_fields, 7, high, why, sizeof(why)));
+	CHECK(!check_one(twice, 2, NULL, why, sizeof(why)));
+	CHECK_STR(why, "event 'open' field 'sev': an event has at most one SEVERITY field");
+	str.flags = BPFHOST_FIELD_SEVERITY;
+	CHECK(!check_one(&str, 1, NULL, why, sizeof(why)));
+	CHECK_STR(why, "event 'open' field 'comm': a SEVERITY field is a UINT");
+	unknown.flags = 1u << 2;
+	CHECK(!check_one(&unknown, 1, NULL, why, sizeof(why)));
+	CHECK_STR(why, "event 'open' field 'pid': its flags are unknown");
+}
+
 int main(void)
 {
 	RUN(test_escapes);
 	RUN(test_cef_message);
 	RUN(test_leef_message);
 	RUN(test_severity_order);
+	RUN(test_schema_checks);
 	sb_free(&sb);
 	return CHECK_EXIT();
 }
