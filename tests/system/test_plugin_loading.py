@@ -49,6 +49,16 @@ class Loading(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertEqual(self.marks(), ["constructor"])
 
+    def test_first_release_ops_table_loads(self):
+        """A table of the first release's size (before event_severities)
+        loads, and the host reads nothing past its size: the poisoned
+        pointer there would crash it."""
+        build_fake(self.plugins, "fake", first_release=True)
+        rc, out, err = self.bpfhost("--describe", "fake")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Event fake.tick: nothing\n  16-byte record, "
+                      "severity from the output\n", out)
+
     def test_world_writable_file_refused(self):
         os.chmod(build_fake(self.plugins, "fake"), 0o666)
         self.assert_refused("fake", "writable by group or others (mode 0666)")
