@@ -5,6 +5,7 @@
 
 #include "describe.h"
 #include "output/escape.h"
+#include "output/severity.h"
 #include "strbuf.h"
 
 static const char *field_type_name(uint32_t type)
@@ -36,9 +37,14 @@ static const char *display_name(uint32_t display)
 	return display < BPFHOST_ARRAY_SIZE(names) ? names[display] : "?";
 }
 
-/* The JSON type a field renders as (see schema.c field_value()). */
+/*
+ * The JSON type a field renders as (see schema.c field_value()); NULL for
+ * a SEVERITY field, which JSON shows as the record's "severity".
+ */
 static const char *json_type(const struct bpfhost_field *f)
 {
+	if (f->flags & BPFHOST_FIELD_SEVERITY)
+		return NULL;
 	if (f->type == BPFHOST_FIELD_BOOL)
 		return "boolean";
 	if (f->type == BPFHOST_FIELD_STR || f->type == BPFHOST_FIELD_BYTES ||
@@ -73,13 +79,25 @@ static void text_values(FILE *out, const struct bpfhost_field *f)
 	fputc('\n', out);
 }
 
-static void text_event(FILE *out, const struct plugin *p,
-		       const struct bpfhost_event_schema *s)
+/* An event type's declared severity, or NULL: the output's. */
+static const char *declared_severity(const struct event_type *t)
 {
+	return t->severity & BPFHOST_SEVERITY_DECLARED ?
+		       severity_name(t->severity) : NULL;
+}
+
+static void text_event(FILE *out, const struct plugin *p,
+		       const struct event_type *t)
+{
+	const struct bpfhost_event_schema *s = t->schema;
+	const char *sev = declared_severity(t);
+
 	fprintf(out, "\nEvent %s.%s: %s\n  %u-byte record", p->name, s->name,
 		s->help ? s->help : "", s->size);
 	if (s->btf_struct)
 		fprintf(out, ", struct %s", s->btf_struct);
+	fprintf(out, ", severity %s%s", sev ? sev : "from the output",
+		t->severity_field ? " unless the record carries its own" : "");
 	fprintf(out, "\n  %-16s %-8s %6s %5s %-11s %-8s %s\n", "FIELD", "TYPE",
 		"OFFSET", "SIZE", "DISPLAY", "JSON", "TEXT COLUMN");
 	for (uint32_t i = 0; i < s->nfields; i++) {
@@ -87,7 +105,10 @@ static void text_event(FILE *out, const struct plugin *p,
 
 		fprintf(out, "  %-16s %-8s %6u %5u %-11s %-8s %s\n", f->name,
 			field_type_name(f->type), f->offset, f->size,
-			display_name(f->display), json_type(f),
+			display_name(f->display),
+			json_type(f) ? json_type(f) : "-",
+			f->flags & BPFHOST_FIELD_SEVERITY ?
+				"(the record's severity)" :
 			in_text(f) ? f->header : "(JSON and syslog only)");
 		text_values(out, f);
 	}
@@ -104,7 +125,7 @@ static void text_plugin(FILE *out, const struct plugin *p)
 		fputs("  (none)\n", out);
 	options_print_help(out, o->options, o->noptions);
 	for (uint32_t i = 0; i < o->nevents; i++)
-		text_event(out, p, &o->events[i]);
+		text_event(out, p, &p->types[i]);
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
@@ -176,12 +197,16 @@ static void json_field(struct strbuf *sb, const struct bpfhost_field *f)
 	sb_putc(sb, '}');
 }
 
-static void json_event(struct strbuf *sb, const struct bpfhost_event_schema *s)
+static void json_event(struct strbuf *sb, const struct event_type *t)
 {
+	const struct bpfhost_event_schema *s = t->schema;
+
 	sb_putc(sb, '{');
 	json_str(sb, "name", s->name);
 	sb_putc(sb, ',');
 	json_str(sb, "help", s->help);
+	sb_putc(sb, ',');
+	json_str(sb, "severity", declared_severity(t));
 	sb_printf(sb, ",\"size\":%u,", s->size);
 	json_str(sb, "btf_struct", s->btf_struct);
 	sb_puts(sb, ",\"fields\":[");
@@ -215,7 +240,7 @@ static void json_plugin(struct strbuf *sb, const struct plugin *p)
 	for (uint32_t i = 0; i < o->nevents; i++) {
 		if (i)
 			sb_putc(sb, ',');
-		json_event(sb, &o->events[i]);
+		json_event(sb, &p->types[i]);
 	}
 	sb_puts(sb, "]}\n");
 }

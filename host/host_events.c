@@ -89,11 +89,14 @@ static const struct event_type host_types[] = {
 	[HOST_EVENT_STATS] = { .plugin = "bpfhost",
 			       .schema = &host_schemas[HOST_EVENT_STATS],
 			       .min_size = sizeof(struct host_stats_event),
-			       .qname = "bpfhost.stats" },
+			       .qname = "bpfhost.stats",
+			       .severity = BPFHOST_SEVERITY(BPFHOST_SEV_INFO) },
 	[HOST_EVENT_LOSS] = { .plugin = "bpfhost",
 			      .schema = &host_schemas[HOST_EVENT_LOSS],
 			      .min_size = sizeof(struct host_loss_event),
-			      .qname = "bpfhost.loss" },
+			      .qname = "bpfhost.loss",
+			      /* Events are gone: a SIEM should look. */
+			      .severity = BPFHOST_SEVERITY(BPFHOST_SEV_WARNING) },
 };
 
 static void emit(struct pipeline *pipe, unsigned int type, const void *ev,

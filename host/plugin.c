@@ -75,6 +75,10 @@ static int make_event_types(struct plugin *p)
 		t->plugin = p->name;
 		t->schema = &p->ops.events[i];
 		t->min_size = schema_min_size(t->schema);
+		t->severity_field = schema_severity_field(t->schema);
+		/* NULL in a table made before severities were appended. */
+		if (p->ops.event_severities)
+			t->severity = p->ops.event_severities[i];
 		snprintf(t->qname, sizeof(t->qname), "%s.%s", p->name,
 			 t->schema->name);
 	}

@@ -58,11 +58,35 @@ static bool field_check(const struct bpfhost_event_schema *s,
 		problem = "SHORT_ID is for STR fields";
 	else if (f->display > BPFHOST_DISPLAY_SHORT_ID)
 		problem = "its display hint is unknown";
+	else if (f->flags & ~(BPFHOST_FIELD_NO_TEXT | BPFHOST_FIELD_SEVERITY))
+		problem = "its flags are unknown";
+	else if ((f->flags & BPFHOST_FIELD_SEVERITY) &&
+		 f->type != BPFHOST_FIELD_UINT)
+		problem = "a SEVERITY field is a UINT";
+	else if ((f->flags & BPFHOST_FIELD_SEVERITY) &&
+		 f != schema_severity_field(s))
+		problem = "an event has at most one SEVERITY field";
 	if (!problem)
 		return true;
 	snprintf(why, len, "event '%s' field '%s': %s", s->name,
 		 f->name ? f->name : "(null)", problem);
 	return false;
+}
+
+const struct bpfhost_field *
+schema_severity_field(const struct bpfhost_event_schema *s)
+{
+	for (uint32_t i = 0; i < s->nfields; i++)
+		if (s->fields[i].flags & BPFHOST_FIELD_SEVERITY)
+			return &s->fields[i];
+	return NULL;
+}
+
+/* A bare BPFHOST_SEV_* (no DECLARED bit) is a mistake, not "none". */
+static bool severity_entry_valid(uint8_t e)
+{
+	return !e || ((e & BPFHOST_SEVERITY_DECLARED) &&
+		      (e & ~BPFHOST_SEVERITY_DECLARED) <= BPFHOST_SEV_DEBUG);
 }
 
 bool schema_check_plugin(const struct bpfhost_plugin_ops *ops, char *why,
@@ -104,6 +128,13 @@ bool schema_check_plugin(const struct bpfhost_plugin_ops *ops, char *why,
 		for (uint32_t j = 0; j < s->nfields; j++)
 			if (!field_check(s, &s->fields[j], why, len))
 				return false;
+		if (ops->event_severities &&
+		    !severity_entry_valid(ops->event_severities[i])) {
+			snprintf(why, len,
+				 "event '%s': its severity is not BPFHOST_SEVERITY(BPFHOST_SEV_*) or 0",
+				 s->name);
+			return false;
+		}
 	}
 	return true;
 }
@@ -140,6 +171,17 @@ static uint64_t read_uint(const uint8_t *p, uint32_t size)
 	case 4: memcpy(&u32, p, 4); return u32;
 	default: memcpy(&u64, p, 8); return u64;
 	}
+}
+
+int field_severity(const struct bpfhost_field *f, const void *record,
+		   size_t size)
+{
+	uint64_t u;
+
+	if (size < (size_t)f->offset + f->size)
+		return -1;
+	u = read_uint((const uint8_t *)record + f->offset, f->size);
+	return u <= BPFHOST_SEV_DEBUG ? (int)u : -1;
 }
 
 static int64_t read_int(const uint8_t *p, uint32_t size)

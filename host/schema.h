@@ -25,6 +25,17 @@ bool schema_check_plugin(const struct bpfhost_plugin_ops *ops, char *why,
 /* Smallest record that holds every field but a trailing STR/BYTES one. */
 uint32_t schema_min_size(const struct bpfhost_event_schema *schema);
 
+/* The event's BPFHOST_FIELD_SEVERITY field, or NULL. */
+const struct bpfhost_field *
+schema_severity_field(const struct bpfhost_event_schema *schema);
+
+/*
+ * The severity (0..7) a record of size bytes carries in its SEVERITY field
+ * f, or -1 when the record is cut short of it or the value is out of range.
+ */
+int field_severity(const struct bpfhost_field *f, const void *record,
+		   size_t size);
+
 /* True for [a-z0-9_]+ */
 bool schema_name_valid(const char *name);
 

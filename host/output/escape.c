@@ -192,3 +192,54 @@ size_t str_field_len(const char *s, size_t max)
 
 	return end ? (size_t)(end - s) : max;
 }
+
+static bool is_control(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+static void put_octal(struct strbuf *sb, unsigned char c)
+{
+	sb_printf(sb, "#%03o", c);
+}
+
+void backslash_escape(struct strbuf *sb, const char *str, size_t n,
+		      const char esc[128], bool controls)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		uint32_t cp;
+		size_t len;
+
+		if (c < 0x80 && !esc[c] && !(controls && is_control(c))) {
+			i++, run++;
+			continue;
+		}
+		sb_append(sb, s + i - run, run);
+		run = 0;
+		if (c < 0x80 && esc[c]) {
+			char pair[2] = { '\\', esc[c] };
+
+			sb_append(sb, pair, 2);
+			i++;
+		} else if (c < 0x80) {
+			put_octal(sb, c);
+			i++;
+		} else if ((len = utf8_decode(s + i, n - i, &cp))) {
+			if (controls && cp < 0xa0) {
+				put_octal(sb, s[i]);
+				put_octal(sb, s[i + 1]);
+			} else {
+				sb_append(sb, s + i, len);
+			}
+			i += len;
+		} else {
+			sb_append(sb, "\xef\xbf\xbd", 3);	/* U+FFFD */
+			i++;
+		}
+	}
+	sb_append(sb, s + i - run, run);
+}

@@ -6,6 +6,7 @@
 #ifndef BPFHOST_ESCAPE_H
 #define BPFHOST_ESCAPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,16 @@ void json_escape(struct strbuf *sb, const char *s, size_t n);
  * back exactly: each "\\" is '\', each "\xNN" the byte NN, the rest as is.
  */
 void text_escape(struct strbuf *sb, const char *s, size_t n);
+
+/*
+ * Contents of a value in a key=value or delimited format (SD-PARAM, CEF,
+ * LEEF): each ASCII byte c with esc[c] set becomes '\' esc[c]; with
+ * controls (the message is a line that may reach a terminal), other C0,
+ * DEL and C1 controls become #ooo per byte, as rsyslog writes them; bytes
+ * that are not UTF-8 become U+FFFD.
+ */
+void backslash_escape(struct strbuf *sb, const char *s, size_t n,
+		      const char esc[128], bool controls);
 
 /* Length of s up to the first NUL, at most max. */
 size_t str_field_len(const char *s, size_t max);

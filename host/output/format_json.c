@@ -2,7 +2,8 @@
 /*
  * JSON lines: one object per event, numbers as numbers, strings escaped per
  * RFC 8259 and made valid UTF-8.  Every object starts with time (RFC 3339,
- * nanoseconds, UTC), plugin and event.
+ * nanoseconds, UTC), plugin, event and severity (a syslog keyword,
+ * severity.h).
  */
 #include <string.h>
 
@@ -31,9 +32,14 @@ static void json_record(struct output *out, struct strbuf *sb,
 	sb_puts(sb, rec->type->plugin);
 	sb_puts(sb, "\",\"event\":\"");
 	sb_puts(sb, s->name);
+	sb_puts(sb, "\",\"severity\":\"");
+	sb_puts(sb, severity_name(record_severity(out, rec)));
 	sb_putc(sb, '"');
 	for (uint32_t i = 0; i < s->nfields; i++) {
 		const struct bpfhost_field *f = &s->fields[i];
+
+		if (f->flags & BPFHOST_FIELD_SEVERITY)
+			continue;	/* it is "severity" */
 
 		sb_puts(sb, ",\"");
 		sb_puts(sb, f->name);	/* [a-z0-9_]+, checked at load */

@@ -7,7 +7,9 @@
  * RFC 3164: <PRI>Mmm dd hh:mm:ss HOSTNAME APP-NAME[PROCID]:
  *           [meta sequenceId="N"] MSG
  *
- * MSG is the text output's line or the JSON record (syslog_payload).  The
+ * MSG is the text output's line, the JSON record, or CEF or LEEF
+ * (syslog_payload; with CEF and LEEF the fields are in MSG, not in SD).  PRI
+ * carries each record's severity (severity.h).  The
  * sequenceId counts this output's messages (RFC 5424 §7.3.1), so a gap at
  * the collector shows what was lost on the way.
  */
@@ -20,6 +22,7 @@
 
 #include "../log.h"
 #include "escape.h"
+#include "format_cef.h"
 #include "format_value.h"
 #include "output.h"
 
@@ -28,11 +31,19 @@
 #define TAG_MAX 32		/* RFC 3164 TAG */
 #define SEQUENCE_MAX 2147483647u
 
+/* syslog_payload, in the order of its choices. */
+enum syslog_payload {
+	PAYLOAD_TEXT,
+	PAYLOAD_JSON,
+	PAYLOAD_CEF,
+	PAYLOAD_LEEF,
+};
+
 struct syslog_state {
 	bool rfc3164;
-	bool json_payload;
+	enum syslog_payload payload_kind;
 	bool line_sink;		/* stdout or a file: a message per line */
-	unsigned int pri;
+	unsigned int facility;
 	char hostname[256];
 	char app_name[49];
 	char procid[16];
@@ -153,9 +164,9 @@ static int syslog_setup(struct output *out, const struct config_section *sec)
 		return bad_value(out, sec, "enterprise_id",
 				 "expected a private enterprise number such as 32473 or 32473.1");
 	st->rfc3164 = !strcmp(optset_str(o, "syslog_format", 0), "rfc3164");
-	st->json_payload = !strcmp(optset_str(o, "syslog_payload", 0), "json");
+	st->payload_kind = code_of(o, "syslog_payload");
 	st->line_sink = !out->sink.ops->frames_messages;
-	st->pri = code_of(o, "facility") * 8 + code_of(o, "severity");
+	st->facility = code_of(o, "facility");
 	if (host)
 		snprintf(st->hostname, sizeof(st->hostname), "%s", host);
 	else
@@ -183,11 +194,6 @@ static void put_sd_name(struct strbuf *sb, const char *name, size_t max)
 	}
 }
 
-static void put_octal_escape(struct strbuf *sb, unsigned char c)
-{
-	sb_printf(sb, "#%03o", c);
-}
-
 /*
  * PARAM-VALUE (RFC 5424 §6.3.3): UTF-8 with '"', '\' and ']' escaped by a
  * backslash.  Invalid UTF-8 becomes U+FFFD, as in the JSON output, so the
@@ -200,43 +206,10 @@ static void put_octal_escape(struct strbuf *sb, unsigned char c)
 static void sd_escape(struct strbuf *sb, const char *str, size_t n,
 		      bool controls)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0;
+	static const char esc[128] = { ['"'] = '"', ['\\'] = '\\',
+				       [']'] = ']' };
 
-	while (i < n) {
-		unsigned char c = s[i];
-		uint32_t cp;
-		size_t len;
-
-		if (c < 0x80 && c != '"' && c != '\\' && c != ']' &&
-		    !(controls && (c < 0x20 || c == 0x7f))) {
-			i++, run++;
-			continue;
-		}
-		sb_append(sb, s + i - run, run);
-		run = 0;
-		if (c < 0x20 || c == 0x7f) {
-			put_octal_escape(sb, c);
-			i++;
-		} else if (c < 0x80) {
-			char esc[2] = { '\\', (char)c };
-
-			sb_append(sb, esc, 2);
-			i++;
-		} else if ((len = utf8_decode(s + i, n - i, &cp))) {
-			if (controls && cp < 0xa0) {
-				put_octal_escape(sb, s[i]);
-				put_octal_escape(sb, s[i + 1]);
-			} else {
-				sb_append(sb, s + i, len);
-			}
-			i += len;
-		} else {
-			sb_append(sb, "\xef\xbf\xbd", 3);	/* U+FFFD */
-			i++;
-		}
-	}
-	sb_append(sb, s + i - run, run);
+	backslash_escape(sb, str, n, esc, controls);
 }
 
 static void put_msgid(struct strbuf *sb, const char *tmpl,
@@ -306,7 +279,10 @@ static void put_sd_value(struct strbuf *sb, const struct value *v,
 	}
 }
 
-/* [PLUGIN.EVENT@PEN name="value" ...]; null values are left out. */
+/*
+ * [PLUGIN.EVENT@PEN name="value" ...]; null values are left out, and the
+ * whole element when a CEF or LEEF MSG carries the fields.
+ */
 static void put_event_element(struct output *out, struct strbuf *sb,
 			      const struct syslog_state *st,
 			      const struct record *rec)
@@ -314,6 +290,9 @@ static void put_event_element(struct output *out, struct strbuf *sb,
 	const struct bpfhost_event_schema *s = rec->type->schema;
 	size_t pen = strlen(st->enterprise_id) + 1;
 	struct value v;
+
+	if (st->payload_kind == PAYLOAD_CEF || st->payload_kind == PAYLOAD_LEEF)
+		return;
 
 	sb_putc(sb, '[');
 	put_sd_name(sb, rec->type->qname,
@@ -323,6 +302,8 @@ static void put_event_element(struct output *out, struct strbuf *sb,
 	for (uint32_t i = 0; i < s->nfields; i++) {
 		const struct bpfhost_field *f = &s->fields[i];
 
+		if (f->flags & BPFHOST_FIELD_SEVERITY)
+			continue;	/* it is PRI's severity */
 		field_value(f, rec->data, rec->size, &out->scratch, &v);
 		if (v.kind == VALUE_NULL)
 			continue;
@@ -335,17 +316,36 @@ static void put_event_element(struct output *out, struct strbuf *sb,
 	sb_putc(sb, ']');
 }
 
-/* The text line or JSON record, without its newline. */
+/* The text line, JSON record, CEF or LEEF, without a newline. */
 static void render_payload(struct output *out, struct syslog_state *st,
 			   const struct record *rec)
 {
-	sb_reset(&st->payload);
-	if (st->json_payload)
-		json_formatter.record(out, &st->payload, rec);
-	else
-		text_format_line(out, &st->payload, rec);
-	while (st->payload.len && st->payload.data[st->payload.len - 1] == '\n')
-		st->payload.len--;
+	struct strbuf *pl = &st->payload;
+
+	sb_reset(pl);
+	switch (st->payload_kind) {
+	case PAYLOAD_TEXT:
+		text_format_line(out, pl, rec);
+		break;
+	case PAYLOAD_JSON:
+		json_formatter.record(out, pl, rec);
+		break;
+	case PAYLOAD_CEF:
+	case PAYLOAD_LEEF:
+		cef_format(out, pl, rec, record_severity(out, rec),
+			   st->payload_kind == PAYLOAD_LEEF, st->line_sink);
+		break;
+	}
+	while (pl->len && pl->data[pl->len - 1] == '\n')
+		pl->len--;
+}
+
+/* <PRI>: the facility option and the record's severity. */
+static void put_pri(struct strbuf *sb, const struct output *out,
+		    const struct syslog_state *st, const struct record *rec)
+{
+	sb_printf(sb, "<%u>",
+		  st->facility * 8 + record_severity(out, rec));
 }
 
 static void syslog_record(struct output *out, struct strbuf *sb,
@@ -357,7 +357,7 @@ static void syslog_record(struct output *out, struct strbuf *sb,
 	render_payload(out, st, rec);
 	if (st->payload.failed)
 		sb->failed = true;
-	sb_printf(sb, "<%u>", st->pri);
+	put_pri(sb, out, st, rec);
 	if (st->rfc3164) {
 		put_rfc3164_time(sb, rec->real_ns);
 		sb_printf(sb, " %s %.*s[%s]: ", st->hostname, TAG_MAX,

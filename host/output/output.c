@@ -18,14 +18,14 @@ static const struct bpfhost_option output_options[] = {
 	{ .name = "syslog_format", .type = BPFHOST_OPT_ENUM, .def = "rfc5424",
 	  .choices = "rfc5424|rfc3164", .help = "syslog header and framing" },
 	{ .name = "syslog_payload", .type = BPFHOST_OPT_ENUM, .def = "text",
-	  .choices = "text|json",
-	  .help = "MSG part: the text output's line or the JSON record" },
+	  .choices = "text|json|cef|leef",
+	  .help = "MSG part: the text output's line, the JSON record, ArcSight CEF or QRadar LEEF 2.0" },
 	{ .name = "facility", .type = BPFHOST_OPT_ENUM, .def = "user",
 	  .choices = "kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|ntp|audit|alert|clock|local0|local1|local2|local3|local4|local5|local6|local7",
 	  .help = "syslog facility (its code is its place in this list)" },
 	{ .name = "severity", .type = BPFHOST_OPT_ENUM, .def = "info",
-	  .choices = "emerg|alert|crit|err|warning|notice|info|debug",
-	  .help = "syslog severity (its code is its place in this list)" },
+	  .choices = SEVERITY_NAMES,
+	  .help = "severity of events whose plugin declares none (syslog PRI, CEF, LEEF, JSON)" },
 	{ .name = "app_name", .type = BPFHOST_OPT_STRING, .def = "bpfhost",
 	  .min = 1, .max = 48, .help = "syslog APP-NAME (printable ASCII)" },
 	{ .name = "hostname", .type = BPFHOST_OPT_STRING, .min = 1, .max = 255,
@@ -118,6 +118,7 @@ static int output_init(struct output *out, struct pipeline *pipe,
 	if (err)
 		return err;
 	optset_apply_defaults(&out->opts);
+	out->severity = severity_code(optset_str(&out->opts, "severity", 0));
 	out->fmt = find_formatter(optset_str(&out->opts, "format", 0));
 	out->sink.ops = find_sink(optset_str(&out->opts, "target", 0));
 	out->sink.name = out->name;

@@ -17,6 +17,7 @@
 #include "../event_source.h"
 #include "../options.h"
 #include "../strbuf.h"
+#include "severity.h"
 
 /* The host's view of one declared event type. */
 struct event_type {
@@ -24,6 +25,9 @@ struct event_type {
 	const struct bpfhost_event_schema *schema;
 	uint32_t min_size;
 	char qname[96];		/* "filesnoop.open" */
+	uint8_t severity;	/* BPFHOST_SEVERITY(n); 0: the output's */
+	/* Its BPFHOST_FIELD_SEVERITY field, or NULL. */
+	const struct bpfhost_field *severity_field;
 };
 
 struct record {
@@ -126,7 +130,17 @@ struct output {
 	uint64_t messages;
 	uint64_t errors;
 	uint64_t stats_ns;		/* stats record interval; 0 = none */
+	/* The severity option: for events that declare none (0..7). */
+	unsigned int severity;
 };
+
+/* The severity (0..7) of rec in out: its own, its type's, else out's. */
+static inline unsigned int record_severity(const struct output *out,
+					   const struct record *rec)
+{
+	return severity_of(rec->type->severity, rec->type->severity_field,
+			   rec->data, rec->size, out->severity);
+}
 
 /* An output's counters, as the summary and the stats records show them. */
 struct output_counts {

@@ -97,6 +97,16 @@ static __always_inline bool opener_wanted(const struct open_opener *who,
 	return !failed_only || ret < 0;
 }
 
+/*
+ * A refused open (EPERM 1, EACCES 13, asm-generic/errno-base.h) is what an
+ * analyst looks for; opens and other failures (ENOENT on every library
+ * search path) are routine.
+ */
+static __always_inline __u8 open_severity(long ret)
+{
+	return ret == -1 || ret == -13 ? BPFHOST_SEV_NOTICE : BPFHOST_SEV_INFO;
+}
+
 /* The path of o, its path filter, and the record. */
 static __always_inline int report(const struct open_opener *who,
 				  struct file_path_open *o, __s32 fd,
@@ -128,7 +138,7 @@ static __always_inline int report(const struct open_opener *who,
 	e->syscall = o->syscall;
 	e->compat = compat;
 	e->fd_fixed = fixed;
-	e->pad = 0;
+	e->severity = open_severity(o->ret);
 	bpfhost_output(&events, &lost, e,
 		       sizeof(*e) + (len & FILE_PATH_STRS_LEN_MASK));
 	return 0;

@@ -98,6 +98,9 @@ static const struct bpfhost_field open_fields[] = {
 	  .flags = BPFHOST_FIELD_NO_TEXT, OPEN_FIELD(syscall) },
 	{ .name = "compat", .type = BPFHOST_FIELD_BOOL,
 	  .flags = BPFHOST_FIELD_NO_TEXT, OPEN_FIELD(compat) },
+	{ .name = "severity", .type = BPFHOST_FIELD_UINT,
+	  .flags = BPFHOST_FIELD_NO_TEXT | BPFHOST_FIELD_SEVERITY,
+	  OPEN_FIELD(severity) },
 	BPFHOST_FILE_PATH_FIELDS(struct filesnoop_open_event, paths),
 };
 
@@ -110,6 +113,11 @@ static const struct bpfhost_event_schema events[] = {
 		.fields = open_fields,
 		.btf_struct = "filesnoop_open_event",
 	},
+};
+
+/* Each record carries its own, open_severity() in filesnoop.bpf.c. */
+static const uint8_t severities[] = {
+	[FILESNOOP_EVENT_OPEN] = BPFHOST_SEVERITY(BPFHOST_SEV_INFO),
 };
 
 static void set_comm_filter(struct filesnoop *fs)
@@ -275,6 +283,7 @@ static const struct bpfhost_plugin_ops filesnoop_ops = {
 	.detach = filesnoop_detach,
 	.close = filesnoop_close,
 	.bpf_object = filesnoop_bpf_object,
+	.event_severities = severities,
 };
 
 BPFHOST_PLUGIN(filesnoop_ops)

@@ -25,7 +25,7 @@ struct filesnoop_open_event {
 	__u8 syscall;		/* enum bpfhost_open_route */
 	__u8 compat;		/* through the ia32 syscall entry */
 	__u8 fd_fixed;		/* fd is an io_uring fixed-file slot */
-	__u8 pad;
+	__u8 severity;		/* enum bpfhost_severity */
 	struct bpfhost_file_paths paths;
 };
 

@@ -142,6 +142,17 @@ static const struct bpfhost_event_schema events[] = {
 };
 
 /*
+ * A watched file read: info, routine.  A host or domain name changed:
+ * notice, a configuration change every SIEM should see.  A task entered
+ * another UTS namespace: info, what every container start does.
+ */
+static const uint8_t severities[] = {
+	[UTSNAME_EVENT_OPEN] = BPFHOST_SEVERITY(BPFHOST_SEV_INFO),
+	[UTSNAME_EVENT_SETNAME] = BPFHOST_SEVERITY(BPFHOST_SEV_NOTICE),
+	[UTSNAME_EVENT_ENTER] = BPFHOST_SEVERITY(BPFHOST_SEV_INFO),
+};
+
+/*
  * The host's namespace of a kind: init's, or the initial one's (whose
  * inode numbers are fixed) when /proc/1 cannot be read.
  */
@@ -329,6 +340,7 @@ static const struct bpfhost_plugin_ops utsname_ops = {
 	.detach = utsname_detach,
 	.close = utsname_close,
 	.bpf_object = utsname_bpf_object,
+	.event_severities = severities,
 };
 
 BPFHOST_PLUGIN(utsname_ops)

@@ -155,6 +155,15 @@ static const struct bpfhost_event_schema events[] = {
 	},
 };
 
+/*
+ * Counters: info.  A packet matched a rule written to keep it out:
+ * warning, someone is sending what policy forbids.
+ */
+static const uint8_t severities[] = {
+	[XDPDROP_EVENT_SUMMARY] = BPFHOST_SEVERITY(BPFHOST_SEV_INFO),
+	[XDPDROP_EVENT_DROP] = BPFHOST_SEVERITY(BPFHOST_SEV_WARNING),
+};
+
 #define LOG(xd, level, ...) (xd)->host->log((xd)->ctx, level, __VA_ARGS__)
 
 /*
@@ -732,6 +741,7 @@ static const struct bpfhost_plugin_ops xdpdrop_ops = {
 	.detach = xdpdrop_detach,
 	.close = xdpdrop_close,
 	.bpf_object = xdpdrop_bpf_object,
+	.event_severities = severities,
 };
 
 BPFHOST_PLUGIN(xdpdrop_ops)

@@ -45,7 +45,8 @@ def run(cmd, **kw):
     return p
 
 
-def build_fake(directory, name, abi=None, fail_attach=False):
+def build_fake(directory, name, abi=None, fail_attach=False,
+               first_release=False):
     """fixtures/fake_plugin.c as directory/name.so."""
     out = os.path.join(directory, name + ".so")
     cmd = ["cc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-fPIC",
@@ -55,6 +56,8 @@ def build_fake(directory, name, abi=None, fail_attach=False):
         cmd.append("-DFAKE_ABI=%d" % abi)
     if fail_attach:
         cmd.append("-DFAKE_FAIL_ATTACH=1")
+    if first_release:
+        cmd.append("-DFAKE_FIRST_RELEASE=1")
     run(cmd + ["-o", out, os.path.join(FIXTURES, "fake_plugin.c")])
     os.chmod(out, 0o644)
     return out

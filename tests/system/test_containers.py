@@ -98,7 +98,7 @@ class ContainerTest(unittest.TestCase):
         self.assertEqual(cid, pe.full_id(cname))
         self.assertEqual(len(cid), 64)
         pid = pe.host_pid(cid)
-        self.assertEqual(list(rec)[3:3 + len(CONTEXT_FIELDS)],
+        self.assertEqual(list(rec)[4:4 + len(CONTEXT_FIELDS)],
                          CONTEXT_FIELDS)
         self.assert_podman(rec, cid)
         self.assertEqual(rec["nodename"], cname)
@@ -356,7 +356,7 @@ class ContainerTest(unittest.TestCase):
                            container_id=cid)
             host = bh.one(plugin="filesnoop", event="open",
                             pid=host_child.pid)
-        self.assertEqual(list(ctr)[3:3 + len(CONTEXT_FIELDS)],
+        self.assertEqual(list(ctr)[4:4 + len(CONTEXT_FIELDS)],
                          CONTEXT_FIELDS)
         self.assert_podman(ctr, cid)
         self.assertEqual(ctr["path"], "/etc/shadow")

@@ -194,14 +194,17 @@ class FilesnoopTest(unittest.TestCase):
     def check_record(self, rec, child, fd, error, flags, syscall, path,
                      mode=0):
         keys = list(rec)
-        self.assertEqual(keys[:3], ["time", "plugin", "event"])
+        self.assertEqual(keys[:4], ["time", "plugin", "event", "severity"])
         # The fields the issue names, in this order; a plugin may add more.
         self.assertEqual([k for k in keys if k in KEYS], KEYS)
         self.assertRegex(rec["time"], RFC3339_NS)
         t = calendar.timegm(time.strptime(rec["time"][:19],
                                           "%Y-%m-%dT%H:%M:%S"))
         self.assertLess(abs(t - time.time()), 120)
-        expect = {"plugin": "filesnoop", "event": "open", "pid": child.pid,
+        # A refused open is notice, any other open info (filesnoop.bpf.c).
+        expect = {"plugin": "filesnoop", "event": "open",
+                  "severity": "notice" if error in ("EACCES", "EPERM")
+                  else "info", "pid": child.pid,
                   "tid": child.tid, "uid": 0, "comm": child.comm, "fd": fd,
                   "error": error, "flags": flags, "mode": mode,
                   "syscall": syscall, "path": path, "path_arg": path,

@@ -49,6 +49,16 @@ class Loading(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertEqual(self.marks(), ["constructor"])
 
+    def test_first_release_ops_table_loads(self):
+        """A table of the first release's size (before event_severities)
+        loads, and the host reads nothing past its size: the poisoned
+        pointer there would crash it."""
+        build_fake(self.plugins, "fake", first_release=True)
+        rc, out, err = self.bpfhost("--describe", "fake")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Event fake.tick: nothing\n  16-byte record, "
+                      "severity from the output\n", out)
+
     def test_world_writable_file_refused(self):
         os.chmod(build_fake(self.plugins, "fake"), 0o666)
         self.assert_refused("fake", "writable by group or others (mode 0666)")
@@ -274,8 +284,8 @@ class Describe(unittest.TestCase):
         self.assertEqual(opts["failed_only"]["default"], "no")
         self.assertTrue(opts["path"]["multi"])
         ev = d["events"][0]
-        self.assertEqual((ev["name"], ev["btf_struct"]),
-                         ("open", "filesnoop_open_event"))
+        self.assertEqual((ev["name"], ev["btf_struct"], ev["severity"]),
+                         ("open", "filesnoop_open_event", "info"))
         fields = {f["name"]: f for f in ev["fields"]}
         self.assertEqual(fields["flags"]["json_type"], "string")
         self.assertIn("O_CREAT", [v["name"] for v in fields["flags"]["values"]])
@@ -293,11 +303,12 @@ class Describe(unittest.TestCase):
             recs = b.records(path=probe)
             self.assertTrue(recs, b.stderr() + b.stdout())
         rec = recs[0]
-        names = [f["name"] for f in ev["fields"]]
-        self.assertEqual(list(rec)[3:], names)
+        # The SEVERITY field is the record's "severity", after "event".
+        names = [f["name"] for f in ev["fields"] if f["json_type"]]
+        self.assertEqual(list(rec)[3:], ["severity"] + names)
         py = {"number": int, "string": str, "boolean": bool}
         for name, f in fields.items():
-            if rec[name] is not None:
+            if f["json_type"] and rec[name] is not None:
                 self.assertIsInstance(rec[name], py[f["json_type"]], name)
 
     def test_errors(self):

@@ -195,8 +195,10 @@ class Sdk(unittest.TestCase):
         pid, word, lines, _ = self.run_exec("json")
         self.assertEqual(len(lines), 1, lines)
         rec = json.loads(lines[0])
-        self.assertEqual(list(rec), ["time", "plugin", "event", "pid",
-                                     "ppid", "uid", "comm", "filename",
+        # The example declares no severity: the output's, info.
+        self.assertEqual(rec["severity"], "info")
+        self.assertEqual(list(rec), ["time", "plugin", "event", "severity",
+                                     "pid", "ppid", "uid", "comm", "filename",
                                      "args_truncated", "args"])
         self.assertEqual((rec["plugin"], rec["event"]), ("execsnoop", "exec"))
         self.assertEqual((rec["pid"], rec["ppid"], rec["uid"]),

@@ -8,6 +8,7 @@ inputs, and parses what rsyslog writes: the raw message of every input as
 one JSON string per line.  bpfhost's own JSON output to a file is the
 ground truth each syslog message is compared with.
 """
+import calendar
 import ctypes
 import json
 import os
@@ -227,6 +228,100 @@ def parse_3164(raw):
             "sd": sd, "msg": raw[pos + 1:]}
 
 
+CEF_KEY = re.compile(r"[A-Za-z0-9_]+\Z")
+CEF_UNESCAPE = {"\\": "\\", "=": "=", "n": "\n", "r": "\r"}
+
+
+def parse_cef(msg):
+    """CEF:0 as the spec writes it, strictly: (header fields, {key:
+    value}).  Header: only \\| and \\\\ are escapes and no line end; extension:
+    KEY=VALUE pairs split by a space, only \\= \\\\ \\n \\r are escapes, a raw
+    '=' ends a key, a value runs to the last space before the next key
+    and holds no raw line end."""
+    assert msg.startswith("CEF:"), msg[:80]
+    header, cur, i = [], [], 4
+    while len(header) < 7:
+        c = msg[i]
+        assert c not in "\r\n", msg[:i + 1]
+        if c == "\\":
+            assert msg[i + 1] in "|\\", msg[i:i + 2]
+            cur.append(msg[i + 1])
+            i += 2
+        elif c == "|":
+            header.append("".join(cur))
+            cur, i = [], i + 1
+        else:
+            cur.append(c)
+            i += 1
+    ext = msg[i:]
+    eq = ext.index("=")
+    key, pos, pairs = ext[:eq], eq + 1, {}
+    value = []		# (char, came from an escape)
+    while True:
+        assert CEF_KEY.match(key) and key not in pairs, key
+        if pos == len(ext):
+            pairs[key] = "".join(c for c, _ in value)
+            return header, pairs
+        c = ext[pos]
+        assert c not in "\r\n", ext[:pos + 1]
+        if c == "\\":
+            value.append((CEF_UNESCAPE[ext[pos + 1]], True))
+            pos += 2
+        elif c == "=":
+            # The new key is what follows the value's last raw space.
+            spaces = [k for k, (ch, esc) in enumerate(value)
+                      if ch == " " and not esc]
+            assert spaces, "a raw '=' inside the value of " + key
+            cut = spaces[-1]
+            pairs[key] = "".join(ch for ch, _ in value[:cut])
+            key = "".join(ch for ch, _ in value[cut + 1:])
+            assert not any(esc for _, esc in value[cut + 1:]), key
+            value, pos = [], pos + 1
+        else:
+            value.append((c, False))
+            pos += 1
+
+
+LEEF_UNESCAPE = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def parse_leef(msg):
+    """LEEF:2.0 with a tab delimiter: (header fields, {key: value}).  LEEF
+    has no escapes of its own; bpfhost's (\\\\ \\t \\n \\r) are undone, any other
+    backslash pair, a raw line end or a key seen twice fails."""
+    head = msg.split("|", 6)
+    assert head[0] == "LEEF:2.0" and head[5] == "x09", msg[:80]
+    pairs = {}
+    for attr in head[6].split("\t"):
+        key, _, raw = attr.partition("=")
+        assert CEF_KEY.match(key) and key not in pairs, attr
+        assert "\r" not in raw and "\n" not in raw, attr
+        value, pos = [], 0
+        while pos < len(raw):
+            if raw[pos] == "\\":
+                value.append(LEEF_UNESCAPE[raw[pos + 1]])
+                pos += 2
+            else:
+                value.append(raw[pos])
+                pos += 1
+        pairs[key] = "".join(value)
+    return head[1:5], pairs
+
+
+# Field names that take a key of the CEF or LEEF dictionary (format_cef.h).
+CEF_KEYS = {"pid": "spid", "uid": "suid", "comm": "sproc",
+            "path": "filePath", "container_id": "cs1"}
+SEVERITY = ["emerg", "alert", "crit", "err", "warning", "notice", "info",
+            "debug"]
+CEF_SEVERITY = [10, 9, 8, 7, 6, 4, 3, 1]
+
+
+def rfc3339_ms(t):
+    """Milliseconds since the epoch of an RFC 3339 UTC time with ns."""
+    whole = calendar.timegm(time.strptime(t[:19], "%Y-%m-%dT%H:%M:%S"))
+    return whole * 1000 + int(t[20:23])
+
+
 def seq(msg):
     return int(msg["sd"]["meta"]["sequenceId"])
 
@@ -341,7 +436,8 @@ class SyslogTest(unittest.TestCase):
                 self.assertEqual(m["time"], rec["time"][:26] + "Z")
             params = m["sd"]["%s.%s@32473" % (rec["plugin"], rec["event"])]
             want = {k: sd_form(v) for k, v in rec.items()
-                    if k not in ("time", "plugin", "event") and v is not None}
+                    if k not in ("time", "plugin", "event", "severity") and
+                    v is not None}
             self.assertEqual(params, want, app)
             self.assertNotRegex(m["msg"], r"[\x00-\x1f\x7f]")
 
@@ -393,9 +489,99 @@ class SyslogTest(unittest.TestCase):
         # The JSON payload is the JSON record itself.
         stream = self.wait_received("stream", len(truth))
         self.assertEqual([json.loads(m["msg"]) for m in stream], truth)
-        self.assertEqual(stream[0]["pri"], 20 * 8 + 4)
+        # severity = warning is for events that declare none: filesnoop's
+        # opens are info (each record carries its own).
+        self.assertEqual(stream[0]["pri"], 20 * 8 + 6)
         self.assertEqual(stream[0]["host"], "bpfhost.test")
         self.assertEqual(stream[0]["procid"], str(pid))
+
+    def secret(self):
+        """A file only root may read (made before bpfhost runs)."""
+        path = os.path.join(self.files, "secret")
+        with open(path, "w"):
+            pass
+        os.chmod(path, 0o600)
+        os.chmod(self.files, 0o755)
+        return path
+
+    def refuse_open(self, path):
+        """An open refused with EACCES: as an unprivileged effective uid."""
+        os.seteuid(65534)
+        try:
+            os.open(path, os.O_RDONLY)
+            raise AssertionError("nobody opened " + path)
+        except PermissionError:
+            pass
+        finally:
+            os.seteuid(0)
+
+    def check_cef(self, msg, rec, leef):
+        """One CEF or LEEF message against its JSON record, exactly."""
+        sev = SEVERITY.index(rec["severity"])
+        self.assertEqual(msg["pri"], 8 + sev)	# user
+        self.assertEqual(list(msg["sd"]), ["meta"])	# fields are in MSG
+        if leef:
+            head, pairs = parse_leef(msg["msg"])
+            self.assertEqual(head[:2] + head[3:], ["bpfhost", "bpfhost",
+                                                   "filesnoop.open"])
+            self.assertEqual(pairs.pop("sev"), str(CEF_SEVERITY[sev]))
+            keys = {}
+        else:
+            head, pairs = parse_cef(msg["msg"])
+            self.assertEqual(head[:3] + head[4:],
+                             ["0", "bpfhost", "bpfhost", "filesnoop.open",
+                              "a file was opened, or an open failed",
+                              str(CEF_SEVERITY[sev])])
+            self.assertEqual(pairs.pop("rt"), str(rfc3339_ms(rec["time"])))
+            self.assertEqual(pairs.pop("cs1Label"), "container_id")
+            keys = CEF_KEYS
+        self.assertRegex(head[2 if leef else 3], r"^\d+\.\d+\.\d+$")
+        want = {keys.get(k, "bpfhost_" + k): sd_form(v)
+                for k, v in rec.items()
+                if k not in ("time", "plugin", "event", "severity") and
+                v is not None}
+        self.assertEqual(pairs, want)
+
+    def test_cef_and_leef(self):
+        """Files named with every byte CEF and LEEF escape reach rsyslog
+        and parse back strictly to the JSON record's values; a refused
+        open is notice in PRI, CEF, LEEF and JSON, the others info."""
+        rs = self.rs
+        outputs = {
+            "cef": {"target": "tcp://127.0.0.1:%d" % rs.ports["tcp"],
+                    "syslog_payload": "cef"},
+            "leef": {"target": "tcp://[::1]:%d" % rs.ports["tcp6"],
+                     "syslog_payload": "leef", "severity": "err"},
+        }
+        names = [b"pi|pe", b"eq=ual k=v", b"back\\slash\\", b"new\nline\r",
+                 b"tab\tsep", b"sp ace= x", b"inv\xff\xfeutf8", b"\\=|\n"]
+        paths = [os.fsencode(self.files) + b"/" + n for n in names]
+        for p in paths:
+            with open(p, "wb"):
+                pass
+        refused = self.secret()
+        with self.bpfhost(self.config(outputs)) as host:
+            self.open_all(paths)
+            self.refuse_open(refused)
+            for app in outputs:
+                self.wait_received(app, len(paths) + 1)
+            self.stop(host)
+        truth = self.truth()
+        self.assertEqual(sorted(r["path"] for r in truth),
+                         sorted([p.decode("utf-8", "replace")
+                                 for p in paths] + [refused]))
+        for rec in truth:
+            self.assertEqual(list(rec)[:4],
+                             ["time", "plugin", "event", "severity"])
+            self.assertEqual(rec["severity"], "notice"
+                             if rec["error"] == "EACCES" else "info")
+        self.assertEqual(sum(r["severity"] == "notice" for r in truth), 1)
+        for app in outputs:
+            msgs = self.wait_received(app, len(truth))
+            self.assertEqual([seq(m) for m in msgs],
+                             list(range(1, len(truth) + 1)), app)
+            for m, rec in zip(msgs, truth):
+                self.check_cef(m, rec, app == "leef")
 
     def test_collector_restart(self):
         """Stopped and restarted mid-stream: later messages arrive, and

@@ -113,7 +113,8 @@ class UtsnameTest(unittest.TestCase):
             self.assertEqual(bh.stop(), 0)
             rec = bh.one(event="open", nodename=name)
         pid = int(out)
-        self.assertEqual(list(rec)[3:3 + len(TASK_FIELDS)], TASK_FIELDS)
+        # After time, plugin, event and severity.
+        self.assertEqual(list(rec)[4:4 + len(TASK_FIELDS)], TASK_FIELDS)
         self.assertEqual(rec["plugin"], "utsname")
         self.assertEqual(rec["path"], "/etc/hosts")
         self.assertIsNone(rec["error"])

@@ -122,7 +122,7 @@ static void test_host_api(void)
 
 static void test_plugin_ops(void)
 {
-	PIN_SIZE(struct bpfhost_plugin_ops, 112);
+	PIN_SIZE(struct bpfhost_plugin_ops, 120);
 	PIN(struct bpfhost_plugin_ops, abi_version, 0, 4);
 	PIN(struct bpfhost_plugin_ops, size, 4, 4);
 	PIN(struct bpfhost_plugin_ops, name, 8, 8);
@@ -139,6 +139,7 @@ static void test_plugin_ops(void)
 	PIN(struct bpfhost_plugin_ops, detach, 88, 8);
 	PIN(struct bpfhost_plugin_ops, close, 96, 8);
 	PIN(struct bpfhost_plugin_ops, bpf_object, 104, 8);
+	PIN(struct bpfhost_plugin_ops, event_severities, 112, 8);
 }
 
 static void test_task_context(void)
@@ -180,7 +181,10 @@ static void test_enum_values(void)
 	      BPFHOST_DISPLAY_ERRNO == 2 && BPFHOST_DISPLAY_FLAGS == 3 &&
 	      BPFHOST_DISPLAY_ENUM == 4 && BPFHOST_DISPLAY_IPV4 == 5 &&
 	      BPFHOST_DISPLAY_IPV6 == 6 && BPFHOST_DISPLAY_DURATION_NS == 7);
-	CHECK(BPFHOST_FIELD_NO_TEXT == 1);
+	CHECK(BPFHOST_FIELD_NO_TEXT == 1 && BPFHOST_FIELD_SEVERITY == 2);
+	CHECK(BPFHOST_SEV_EMERG == 0 && BPFHOST_SEV_WARNING == 4 &&
+	      BPFHOST_SEV_INFO == 6 && BPFHOST_SEV_DEBUG == 7);
+	CHECK(BPFHOST_SEVERITY(BPFHOST_SEV_NOTICE) == 0x85);
 	CHECK(BPFHOST_LOG_ERROR == 0 && BPFHOST_LOG_WARN == 1 &&
 	      BPFHOST_LOG_INFO == 2 && BPFHOST_LOG_DEBUG == 3);
 	CHECK(BPFHOST_TASK_COMM_LEN == 16 && BPFHOST_TASK_NODENAME_LEN == 65);

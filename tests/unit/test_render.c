@@ -142,7 +142,7 @@ static struct event_type tick_type = { .plugin = "demo",
 #define T0 1764042497123456789ull
 
 static struct pipeline the_pipe;
-static struct output out = { .pipe = &the_pipe };
+static struct output out = { .pipe = &the_pipe, .severity = BPFHOST_SEV_INFO };
 static struct strbuf sb;
 
 static void use_types(const struct event_type **types, unsigned int n)
@@ -211,7 +211,7 @@ static void test_json_typed(void)
 	json = render(&json_formatter, &io_type, &e, sizeof(e), T0);
 	CHECK_STR(json,
 		  "{\"time\":\"2025-11-25T03:48:17.123456789Z\","
-		  "\"plugin\":\"demo\",\"event\":\"io\","
+		  "\"plugin\":\"demo\",\"event\":\"io\",\"severity\":\"info\","
 		  "\"pid\":4242,\"fd\":3,\"error\":null,"
 		  "\"flags\":\"WR|CREAT|CLOEXEC\",\"addr\":\"10.1.2.3\","
 		  "\"port\":8080,\"kind\":\"write\",\"ok\":true,"

@@ -170,7 +170,8 @@ static void test_rfc3164_json_payload(void)
 	snprintf(want, sizeof(want),
 		 "<156>Nov  5 03:48:17 h1 snoop[%d]: [meta sequenceId=\"1\"] "
 		 "{\"time\":\"2025-11-05T03:48:17.123456789Z\","
-		 "\"plugin\":\"demo\",\"event\":\"open\",\"pid\":4242,"
+		 "\"plugin\":\"demo\",\"event\":\"open\","
+		 "\"severity\":\"warning\",\"pid\":4242,"
 		 "\"error\":null,\"ok\":true,\"comm\":\"cat\","
 		 "\"path\":\"/etc/x]\"}",
 		 (int)getpid());
@@ -325,7 +326,9 @@ static void test_loss_records(void)
 	n = read(fd, buf, sizeof(buf) - 1);
 	CHECK(n > 0);
 	CHECK(count_lines(buf) == 1);
+	/* A loss is a warning whatever the output's severity. */
 	CHECK(strstr(buf, "\"plugin\":\"bpfhost\",\"event\":\"loss\","
+			  "\"severity\":\"warning\","
 			  "\"source\":\"demo\",\"kind\":\"ring\","
 			  "\"lost\":5,\"total\":5}\n") != NULL);
 	host_events_free(&he);

@@ -17,4 +17,19 @@ struct bpfhost_event_header {
 	__u32 reserved;		/* must be zero */
 };
 
+/*
+ * Syslog severities (RFC 5424 section 6.2.1), most severe first: the value
+ * of a BPFHOST_FIELD_SEVERITY field, set on either side.
+ */
+enum bpfhost_severity {
+	BPFHOST_SEV_EMERG = 0,
+	BPFHOST_SEV_ALERT,
+	BPFHOST_SEV_CRIT,
+	BPFHOST_SEV_ERR,
+	BPFHOST_SEV_WARNING,
+	BPFHOST_SEV_NOTICE,
+	BPFHOST_SEV_INFO,
+	BPFHOST_SEV_DEBUG,
+};
+
 #endif /* BPFHOST_EVENT_H */

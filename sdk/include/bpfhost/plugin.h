@@ -102,6 +102,13 @@ struct bpfhost_value_name {
 
 enum bpfhost_field_flags {
 	BPFHOST_FIELD_NO_TEXT = 1u << 0,	/* JSON and syslog only */
+	/*
+	 * A UINT holding this record's own syslog severity (enum
+	 * bpfhost_severity, 0..7); any other value leaves the event type's.
+	 * At most one per event.  Shown as the record's severity (syslog
+	 * PRI, CEF/LEEF severity, JSON "severity"), not as a field.
+	 */
+	BPFHOST_FIELD_SEVERITY = 1u << 1,
 };
 
 struct bpfhost_field {
@@ -131,6 +138,14 @@ struct bpfhost_event_schema {
 	const struct bpfhost_field *fields;
 	const char *btf_struct;	/* name of the event struct in the BPF object */
 };
+
+/*
+ * An entry of ops->event_severities: BPFHOST_SEVERITY(BPFHOST_SEV_NOTICE)
+ * declares that event type's severity; 0 (an entry left out) declares
+ * none, and the output's severity option applies.
+ */
+#define BPFHOST_SEVERITY_DECLARED 0x80u
+#define BPFHOST_SEVERITY(sev) ((uint8_t)(BPFHOST_SEVERITY_DECLARED | (sev)))
 
 /* ---- host services ------------------------------------------------------ */
 
@@ -257,6 +272,14 @@ struct bpfhost_plugin_ops {
 
 	/* Optional.  The embedded BPF ELF object, for schema checks. */
 	const void *(*bpf_object)(size_t *size);
+
+	/*
+	 * Appended after the first release (older hosts take a smaller
+	 * table and ignore it).  Optional: nevents entries, the severity
+	 * of each event type, indexed like events[] (see
+	 * BPFHOST_SEVERITY()).  NULL: every type takes the output's.
+	 */
+	const uint8_t *event_severities;
 };
 
 typedef const struct bpfhost_plugin_ops *(*bpfhost_plugin_entry_fn)(void);
