@@ -126,8 +126,9 @@ static void default_hostname(char *buf, size_t len)
  * rsyslog's imuxsock and journald take "<PRI>TIMESTAMP TAG[PID]: MSG" and
  * neither reads an RFC 5424 header or an RFC 3164 HOSTNAME by default.
  * So a unix: target sends that unless told otherwise; rfc5424 and rfc3164
- * go as asked, to a daemon set up to parse them.  Both parsers end the TAG
- * at the first ':' or '[', so the app name may hold neither.
+ * go as asked, to a daemon set up to parse them.  rsyslog ends the program
+ * name at the first ':' or '[', journald looks for the last "[PID]:", so
+ * an app name with ':', '[' or ']' would read differently in each.
  */
 static int choose_header(struct output *out, const struct config_section *sec,
 			 struct syslog_state *st)
