@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Syslog: RFC 5424 (default) or RFC 3164 messages.
+ * Syslog: RFC 5424 (default), RFC 3164, or the local form (a unix:
+ * target's default).
  *
  * RFC 5424: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID
  *           [meta sequenceId="N"][PLUGIN.EVENT@PEN field="value" ...] MSG
  * RFC 3164: <PRI>Mmm dd hh:mm:ss HOSTNAME APP-NAME[PROCID]:
  *           [meta sequenceId="N"] MSG
+ * local:    RFC 3164 without HOSTNAME, as glibc's syslog(3) writes it
  *
  * MSG is the text output's line, the JSON record, or CEF or LEEF
  * (syslog_payload; with CEF and LEEF the fields are in MSG, not in SD).  PRI
@@ -41,6 +43,7 @@ enum syslog_payload {
 
 struct syslog_state {
 	bool rfc3164;
+	bool local;		/* RFC 3164 without HOSTNAME */
 	enum syslog_payload payload_kind;
 	bool line_sink;		/* stdout or a file: a message per line */
 	unsigned int facility;
@@ -129,6 +132,35 @@ static void default_hostname(char *buf, size_t len)
 	buf[len - 1] = '\0';
 }
 
+/*
+ * Local daemons parse what syslog(3) writes to /dev/log, with no HOSTNAME:
+ * rsyslog's imuxsock and journald take "<PRI>TIMESTAMP TAG[PID]: MSG" and
+ * neither reads an RFC 5424 header or an RFC 3164 HOSTNAME by default.
+ * So a unix: target sends that unless told otherwise; rfc5424 and rfc3164
+ * go as asked, to a daemon set up to parse them.  rsyslog ends the program
+ * name at the first ':' or '[', journald looks for the last "[PID]:", so
+ * an app name with ':', '[' or ']' would read differently in each.
+ */
+static int choose_header(struct output *out, const struct config_section *sec,
+			 struct syslog_state *st)
+{
+	const struct optset *o = &out->opts;
+	const char *form = optset_str(o, "syslog_format", 0);
+	bool unix_target = !strncmp(optset_str(o, "target", 0), "unix:", 5);
+
+	if (!form)
+		form = unix_target ? "local" : "rfc5424";
+	st->rfc3164 = strcmp(form, "rfc5424");
+	st->local = !strcmp(form, "local");
+	if (st->local && !unix_target)
+		return bad_value(out, sec, "syslog_format",
+				 "local is for a unix: target such as unix:/dev/log; give rfc5424 or rfc3164 here");
+	if (st->local && strpbrk(optset_str(o, "app_name", 0), ":[]"))
+		return bad_value(out, sec, "app_name",
+				 "no ':', '[' or ']' in a local syslog TAG");
+	return 0;
+}
+
 static void syslog_cleanup(struct output *out)
 {
 	struct syslog_state *st = out->priv;
@@ -163,7 +195,8 @@ static int syslog_setup(struct output *out, const struct config_section *sec)
 	if (!enterprise_id_valid(optset_str(o, "enterprise_id", 0)))
 		return bad_value(out, sec, "enterprise_id",
 				 "expected a private enterprise number such as 32473 or 32473.1");
-	st->rfc3164 = !strcmp(optset_str(o, "syslog_format", 0), "rfc3164");
+	if (choose_header(out, sec, st))
+		return -EINVAL;
 	st->payload_kind = code_of(o, "syslog_payload");
 	st->line_sink = !out->sink.ops->frames_messages;
 	st->facility = code_of(o, "facility");
@@ -360,8 +393,9 @@ static void syslog_record(struct output *out, struct strbuf *sb,
 	put_pri(sb, out, st, rec);
 	if (st->rfc3164) {
 		put_rfc3164_time(sb, rec->real_ns);
-		sb_printf(sb, " %s %.*s[%s]: ", st->hostname, TAG_MAX,
-			  st->app_name, st->procid);
+		if (!st->local)
+			sb_printf(sb, " %s", st->hostname);
+		sb_printf(sb, " %.*s[%s]: ", TAG_MAX, st->app_name, st->procid);
 		sb_printf(sb, "[meta sequenceId=\"%u\"] ", st->seq);
 	} else {
 		sb_puts(sb, "1 ");

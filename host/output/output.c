@@ -15,8 +15,9 @@ static const struct bpfhost_option output_options[] = {
 	{ .name = "target", .type = BPFHOST_OPT_STRING, .def = "stdout",
 	  .min = 1,
 	  .help = "stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT" },
-	{ .name = "syslog_format", .type = BPFHOST_OPT_ENUM, .def = "rfc5424",
-	  .choices = "rfc5424|rfc3164", .help = "syslog header and framing" },
+	{ .name = "syslog_format", .type = BPFHOST_OPT_ENUM,
+	  .choices = "rfc5424|rfc3164|local",
+	  .help = "syslog header; local: as syslog(3) writes to /dev/log [default: local for unix: targets, else rfc5424]" },
 	{ .name = "syslog_payload", .type = BPFHOST_OPT_ENUM, .def = "text",
 	  .choices = "text|json|cef|leef",
 	  .help = "MSG part: the text output's line, the JSON record, ArcSight CEF or QRadar LEEF 2.0" },
@@ -39,6 +40,9 @@ static const struct bpfhost_option output_options[] = {
 	{ .name = "queue_size", .type = BPFHOST_OPT_INT, .def = "10000",
 	  .min = 1, .max = 10000000,
 	  .help = "messages held while the target is slow or away (a collector, a pipe nobody reads); more are dropped" },
+	{ .name = "max_message_size", .type = BPFHOST_OPT_INT,
+	  .min = 480, .max = 16777216,
+	  .help = "unix: datagram targets: longer messages are cut, marked and counted [default: 8096, what rsyslog's imuxsock reads]" },
 	{ .name = "reconnect_min_ms", .type = BPFHOST_OPT_INT, .def = "100",
 	  .min = 1, .max = 3600000,
 	  .help = "network targets: first reconnect delay, doubled per failure" },
@@ -312,6 +316,9 @@ void pipeline_print_summary(const struct pipeline *pipe)
 		if (sk->ops->network)
 			fprintf(stderr, ", %llu reconnects",
 				(unsigned long long)c.reconnects);
+		if (sk->truncated)
+			fprintf(stderr, ", %llu truncated",
+				(unsigned long long)sk->truncated);
 		if (sk->write_errors)
 			fprintf(stderr, " (%llu on write errors, the last: %s)",
 				(unsigned long long)sk->write_errors,

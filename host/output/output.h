@@ -113,6 +113,8 @@ struct sink {
 	uint64_t sent, dropped, reconnects;
 	/* Of dropped: lost to write errors (the run then exits 1). */
 	uint64_t write_errors;
+	/* Of sent: cut to the size the target takes. */
+	uint64_t truncated;
 	int last_error;		/* the last of them, an errno */
 };
 

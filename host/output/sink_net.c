@@ -10,7 +10,9 @@
  * capped exponential backoff.  Streams (tcp, tls, a unix stream socket)
  * carry octet-counted frames (RFC 6587 §3.4.1, RFC 5425 §4.3); datagrams
  * carry one message each (RFC 5426).  A message cut by a lost connection
- * is sent again whole on the next one, so framing always holds.
+ * is sent again whole on the next one, so framing always holds.  A unix
+ * datagram longer than the daemon reads is cut here, marked and counted,
+ * rather than cut unseen at the other end.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,6 +41,10 @@
 #define NS_PER_MS 1000000ull
 /* Frames written by one sendmsg() on a plain stream. */
 #define SEND_BATCH 64
+/* What rsyslog's imuxsock reads of a datagram (its maxMessageSize). */
+#define UNIX_DGRAM_MAX_DEFAULT 8096
+/* af_unix refuses a datagram longer than the send buffer less this. */
+#define UNIX_DGRAM_OVERHEAD 32
 
 enum net_state {
 	NET_DOWN,		/* waiting for retry_at */
@@ -64,6 +70,10 @@ struct net_sink {
 	bool connected_once;
 	bool failing;		/* the outage was reported already */
 	bool told_too_long;
+	bool told_truncated;
+	size_t max_message;	/* unix: datagram targets */
+	size_t dgram_max;	/* longest datagram sent; 0 = no limit */
+	char cut_mark[48];	/* ends a cut datagram */
 	bool stopping;
 	uint64_t stop_deadline;
 };
@@ -155,6 +165,16 @@ static int net_sink_configure(struct output *out,
 			  out->name);
 		return -EINVAL;
 	}
+	if (optset_count(o, "max_message_size") &&
+	    ns->target.scheme != NET_UNIX) {
+		log_error("%s: [%s] max_message_size applies only to a unix: target",
+			  output_key_where(out, sec, "max_message_size"),
+			  out->name);
+		return -EINVAL;
+	}
+	ns->max_message = optset_count(o, "max_message_size") ?
+				  optset_int(o, "max_message_size", 0) :
+				  UNIX_DGRAM_MAX_DEFAULT;
 	ns->backoff_min = optset_int(o, "reconnect_min_ms", 0) * NS_PER_MS;
 	ns->backoff_max = optset_int(o, "reconnect_max_ms", 0) * NS_PER_MS;
 	if (ns->backoff_max < ns->backoff_min) {
@@ -227,11 +247,30 @@ static uint32_t up_events(const struct net_sink *ns)
 
 static void send_queue(struct sink *sink);
 
+/*
+ * A unix datagram socket: the daemon reads max_message bytes and drops the
+ * rest unseen, and the kernel refuses what exceeds the send buffer.
+ */
+static size_t unix_dgram_max(const struct net_sink *ns)
+{
+	int sndbuf = 0;
+	socklen_t len = sizeof(sndbuf);
+	size_t max = ns->max_message;
+
+	if (!getsockopt(ns->conn.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) &&
+	    sndbuf > UNIX_DGRAM_OVERHEAD &&
+	    (size_t)sndbuf - UNIX_DGRAM_OVERHEAD < max)
+		max = sndbuf - UNIX_DGRAM_OVERHEAD;
+	return max;
+}
+
 static void connection_up(struct sink *sink)
 {
 	struct net_sink *ns = sink->priv;
 
 	ns->state = NET_UP;
+	ns->dgram_max = ns->target.scheme == NET_UNIX && !ns->conn.stream ?
+				unix_dgram_max(ns) : 0;
 	ns->backoff = ns->backoff_min;
 	if (ns->connected_once)
 		sink->reconnects++;
@@ -368,6 +407,38 @@ static struct iovec frame(struct net_sink *ns, size_t i)
 }
 
 /*
+ * Cut the datagram in iov[0] to dgram_max bytes, the marker (iov[1]) with
+ * them, at a UTF-8 character boundary: the head of a message says whose
+ * event it was and what happened, which the rest only details.  Returns
+ * the pieces in iov: 2.
+ */
+static int cut_datagram(struct net_sink *ns, struct iovec *iov)
+{
+	const unsigned char *p = iov[0].iov_base;
+	size_t keep = ns->dgram_max - sizeof(ns->cut_mark);
+	int mlen;
+
+	while (keep && (p[keep] & 0xc0) == 0x80)
+		keep--;
+	mlen = snprintf(ns->cut_mark, sizeof(ns->cut_mark),
+			"...[bpfhost: %zu bytes cut]", iov[0].iov_len - keep);
+	iov[0].iov_len = keep;
+	iov[1] = (struct iovec){ .iov_base = ns->cut_mark, .iov_len = mlen };
+	return 2;
+}
+
+static void count_truncated(struct sink *sink)
+{
+	struct net_sink *ns = sink->priv;
+
+	if (!ns->told_truncated)
+		log_warn("[%s] messages longer than %zu bytes are cut to fit the socket (max_message_size); counted",
+			 sink->name, ns->dgram_max);
+	ns->told_truncated = true;
+	sink->truncated++;
+}
+
+/*
  * Write what the queue holds from its head: several frames in one call on
  * a plain stream, one datagram or one TLS write otherwise.  iov: room for
  * SEND_BATCH frames, filled with what was offered.  Returns bytes written
@@ -386,6 +457,8 @@ static ssize_t transmit(struct net_sink *ns, struct iovec *iov,
 		 (size_t)n < ns->q.count);
 	iov[0].iov_base = (char *)iov[0].iov_base + ns->q.head_off;
 	iov[0].iov_len -= ns->q.head_off;
+	if (ns->dgram_max && iov[0].iov_len > ns->dgram_max)
+		n = cut_datagram(ns, iov);
 	*events = EPOLLOUT;
 	if (ns->session)
 		return ns->tls_ops->send(ns->session, iov[0].iov_base,
@@ -440,6 +513,9 @@ static void send_queue(struct sink *sink)
 		sink->sent += msg_queue_advance(&ns->q, iov,
 						ns->conn.stream ? (size_t)n :
 								  iov[0].iov_len);
+		/* More than iov[0]: a cut datagram went with its marker. */
+		if (!ns->conn.stream && (size_t)n > iov[0].iov_len)
+			count_truncated(sink);
 	}
 	arm(sink, up_events(ns));
 }

@@ -457,6 +457,7 @@ class SyslogTest(unittest.TestCase):
             "dgram": {"target": "unix:" + rs.dgram,
                       "syslog_format": "rfc3164"},
             "stream": {"target": "unix:" + rs.stream,
+                       "syslog_format": "rfc5424",
                        "syslog_payload": "json", "facility": "local4",
                        "severity": "warning", "hostname": "bpfhost.test"},
         }
@@ -588,7 +589,7 @@ class SyslogTest(unittest.TestCase):
         sent + dropped equals the messages the output was given."""
         rs, d = self.rs, self.rs.d
         keys = {"queue_size": "100", "reconnect_min_ms": "50",
-                "reconnect_max_ms": "300"}
+                "reconnect_max_ms": "300", "syslog_format": "rfc5424"}
         outputs = {
             "tcp": {"target": "tcp://127.0.0.1:%d" % rs.ports["tcp"], **keys},
             "tls": {"target": "tls://localhost:%d" % rs.ports["tls"],

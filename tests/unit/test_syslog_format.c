@@ -179,6 +179,44 @@ static void test_rfc3164_json_payload(void)
 	pipeline_free(&p);
 }
 
+/*
+ * A unix: target's default: syslog(3)'s form, no HOSTNAME even when one is
+ * configured; rfc5424 when asked.
+ */
+static void test_local_form(void)
+{
+	static const struct kv kvs[] = {
+		{ "format", "syslog" },
+		{ "target", "unix:/dev/log" },
+		{ "hostname", "h1" },
+		{ "syslog_payload", "json" },
+	};
+	static const struct kv asked[] = {
+		{ "format", "syslog" },
+		{ "target", "unix:/dev/log" },
+		{ "syslog_format", "rfc5424" },
+	};
+	struct demo_event e = hostile_event();
+	struct pipeline p;
+	char want[1024];
+
+	strcpy(e.path, "/x");
+	CHECK(configure(&p, kvs, 4) == 0);
+	snprintf(want, sizeof(want),
+		 "<14>Nov  5 03:48:17 bpfhost[%d]: [meta sequenceId=\"1\"] "
+		 "{\"time\":\"2025-11-05T03:48:17.123456789Z\","
+		 "\"plugin\":\"demo\",\"event\":\"open\",\"pid\":4242,"
+		 "\"error\":null,\"ok\":true,\"comm\":\"cat\","
+		 "\"path\":\"/x\"}",
+		 (int)getpid());
+	CHECK_STR(render(&p.outputs[0], &e, sizeof(e)), want);
+	pipeline_free(&p);
+	CHECK(configure(&p, asked, 3) == 0);
+	CHECK(!strncmp(render(&p.outputs[0], &e, sizeof(e)),
+		       "<14>1 2025-11-05T03:48:17.123456Z ", 34));
+	pipeline_free(&p);
+}
+
 /* On stdout or a file, each message is a line; sequenceIds per output. */
 static void test_line_sink_and_sequence_per_output(void)
 {
@@ -221,7 +259,7 @@ static void test_sd_id_length(void)
 {
 	static const struct kv kvs[] = {
 		{ "format", "syslog" },
-		{ "target", "unix:/dev/log" },
+		{ "target", "udp://127.0.0.1" },
 		{ "hostname", "h" },
 	};
 	static const struct event_type long_type = {
@@ -283,6 +321,10 @@ static void test_config_errors(void)
 			    1, "t.ini:2", "1 to 65535");
 	expect_config_error((const struct kv[]){ { "target", "http://h" } },
 			    1, "t.ini:2", "tls://HOST:PORT");
+	expect_config_error((const struct kv[]){ { "format", "syslog" },
+						 { "target", "udp://h" },
+						 { "syslog_format", "local" } },
+			    3, "t.ini:4", "unix:");
 	expect_config_error((const struct kv[]){ { "target", "unix:dev/log" } },
 			    1, "t.ini:2", "absolute");
 	expect_config_error((const struct kv[]){ { "target", "tcp://h:1" },
@@ -368,6 +410,7 @@ int main(void)
 	tzset();
 	RUN(test_rfc5424_text_payload);
 	RUN(test_rfc3164_json_payload);
+	RUN(test_local_form);
 	RUN(test_line_sink_and_sequence_per_output);
 	RUN(test_sd_id_length);
 	RUN(test_config_errors);
