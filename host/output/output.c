@@ -14,7 +14,7 @@ static const struct bpfhost_option output_options[] = {
 	  .help = "text: aligned columns; json: one object per line; syslog: RFC 5424 or 3164" },
 	{ .name = "target", .type = BPFHOST_OPT_STRING, .def = "stdout",
 	  .min = 1,
-	  .help = "stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT" },
+	  .help = "stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT, relp://HOST:PORT" },
 	{ .name = "syslog_format", .type = BPFHOST_OPT_ENUM, .def = "rfc5424",
 	  .choices = "rfc5424|rfc3164", .help = "syslog header and framing" },
 	{ .name = "syslog_payload", .type = BPFHOST_OPT_ENUM, .def = "text",
@@ -68,8 +68,10 @@ static const struct formatter *const formatters[] = {
 	&syslog_formatter,
 };
 
+/* relp:// before the other network schemes: it is one of them too. */
 static const struct sink_ops *const sinks[] = {
 	&fd_sink_ops,
+	&relp_sink_ops,
 	&net_sink_ops,
 };
 
@@ -122,7 +124,7 @@ static int output_init(struct output *out, struct pipeline *pipe,
 	out->sink.ops = find_sink(optset_str(&out->opts, "target", 0));
 	out->sink.name = out->name;
 	if (!out->sink.ops) {
-		log_error("%s: [%s] target '%s' is not stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT",
+		log_error("%s: [%s] target '%s' is not stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or relp://HOST:PORT",
 			  output_key_where(out, sec, "target"), name,
 			  optset_str(&out->opts, "target", 0));
 		return -EINVAL;
