@@ -60,10 +60,10 @@ ssize_t relp_parse(const char *buf, size_t n, struct relp_frame *f)
 	f->txnr = txnr;
 	memcpy(f->cmd, cmd, cmdlen);
 	f->cmd[cmdlen] = '\0';
-	if (*p == ' ')
-		p++;
-	else if (len || *p != '\n')
+	/* As librelp: no DATA, no SP; then the LF at once. */
+	if (*p != (len ? ' ' : '\n'))
 		return -EPROTO;
+	p += !!len;
 	if ((size_t)(end - p) < len + 1)
 		return 0;
 	if (p[len] != '\n')
