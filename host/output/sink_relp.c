@@ -45,6 +45,9 @@
 /* Frames written by one sendmsg(): two pieces each (header+message, LF). */
 #define SEND_BATCH 64
 #define OPEN_TXNR 1
+/* Answers are 15 bytes each: 16 reads of 4 KiB take thousands. */
+#define RX_CHUNK 4096
+#define RX_READS_PER_TURN 16
 
 enum relp_state {
 	RELP_DOWN,		/* waiting for retry_at */
@@ -321,12 +324,34 @@ static void send_queue(struct sink *sink)
 		arm(sink, EPOLLIN | EPOLLRDHUP);
 }
 
+/* Whether the open rsp's offers list syslog among the commands. */
+static bool offers_syslog(const struct relp_frame *f)
+{
+	const char *end = f->data + f->len, *p, *eol;
+
+	p = memmem(f->data, f->len, "\ncommands=", 10);
+	if (!p)
+		return false;
+	p += 10;
+	eol = memchr(p, '\n', end - p);
+	end = eol ? eol : end;
+	while (p < end) {
+		const char *comma = memchr(p, ',', end - p);
+		const char *stop = comma ? comma : end;
+
+		if (stop - p == 6 && !memcmp(p, "syslog", 6))
+			return true;
+		p = stop + 1;
+	}
+	return false;
+}
+
 static void opened(struct sink *sink, const struct relp_frame *f)
 {
 	struct relp_sink *rs = sink->priv;
 	char why[160];
 
-	if (relp_rsp_status(f) != 200 || !memmem(f->data, f->len, "syslog", 6)) {
+	if (relp_rsp_status(f) != 200 || !offers_syslog(f)) {
 		snprintf(why, sizeof(why), "the collector refused the RELP session: %.*s",
 			 (int)(f->len > 80 ? 80 : f->len), f->data);
 		fail_because(sink, why);
@@ -393,45 +418,58 @@ static bool received(struct sink *sink, const struct relp_frame *f)
 	return false;
 }
 
-/* Read what the collector sent and act on every whole frame in it. */
-static void read_answers(struct sink *sink)
+/* Act on every whole frame read; false when the connection was dropped. */
+static bool parse_answers(struct sink *sink)
 {
 	struct relp_sink *rs = sink->priv;
 	struct relp_frame f;
 	size_t used = 0;
 	ssize_t n;
 
-	for (;;) {
-		if (!sb_reserve(&rs->rx, rs->rx.len + 4096)) {
-			fail(sink, "read", -ENOMEM);
-			return;
-		}
-		n = recv(rs->conn.fd, rs->rx.data + rs->rx.len, 4096,
-			 MSG_DONTWAIT);
-		if (n > 0) {
-			rs->rx.len += n;
-			continue;
-		}
-		if (!n) {
-			fail_because(sink, "connection closed by the collector");
-			return;
-		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			break;
-		fail(sink, "read", -errno);
-		return;
-	}
 	while ((n = relp_parse(rs->rx.data + used, rs->rx.len - used, &f)) > 0) {
 		used += n;
 		if (!received(sink, &f))
-			return;
+			return false;
 	}
 	if (n < 0 || rs->rx.len - used > RELP_MAX_RX_DATA + RELP_HEADER_ROOM) {
 		fail_because(sink, "the collector does not speak RELP");
-		return;
+		return false;
 	}
 	memmove(rs->rx.data, rs->rx.data + used, rs->rx.len - used);
 	rs->rx.len -= used;
+	return true;
+}
+
+/*
+ * Read what the collector sent, a bounded amount per loop turn (the socket
+ * stays readable for the next), and act on it: the answers that came
+ * before a close still count.
+ */
+static void read_answers(struct sink *sink)
+{
+	struct relp_sink *rs = sink->priv;
+	ssize_t n = -1;
+	int err = EAGAIN;
+
+	for (int i = 0; i < RX_READS_PER_TURN; i++) {
+		if (!sb_reserve(&rs->rx, rs->rx.len + RX_CHUNK)) {
+			fail(sink, "read", -ENOMEM);
+			return;
+		}
+		n = recv(rs->conn.fd, rs->rx.data + rs->rx.len, RX_CHUNK,
+			 MSG_DONTWAIT);
+		if (n <= 0) {
+			err = errno;
+			break;
+		}
+		rs->rx.len += n;
+	}
+	if (!parse_answers(sink))
+		return;
+	if (!n)
+		fail_because(sink, "connection closed by the collector");
+	else if (n < 0 && err != EAGAIN && err != EWOULDBLOCK)
+		fail(sink, "read", -err);
 }
 
 static int relp_sink_write(struct sink *sink, const char *msg, size_t len)
