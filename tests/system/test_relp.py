@@ -228,20 +228,25 @@ class RelpTest(unittest.TestCase):
         self.assertLessEqual(stats[-1]["sent"], sent, stats)
 
     def test_bad_target_is_bad_config(self):
-        for target, why in (
-                ("relp://127.0.0.1", "no standard port"),
-                ("relp://:2514", "expected HOST:PORT"),
-                ("relp://[::1:2514", "closing ']'"),
-                ("relp://host:99999", "from 1 to 65535")):
+        for target, extra, why in (
+                ("relp://127.0.0.1", "", "3: [output.bad] target 'relp://"
+                 "127.0.0.1': this scheme has no standard port"),
+                ("relp://:2514", "", "3: [output.bad] target 'relp://:2514':"
+                 " expected HOST:PORT"),
+                ("relp://[::1:2514", "", "closing ']'"),
+                ("relp://host:99999", "", "from 1 to 65535"),
+                # Not yet: refused, not silently sent in the clear.
+                ("relp://127.0.0.1:2514", "tls_ca = /etc/ssl/certs/x.pem\n",
+                 "4: [output.bad] tls_ca: RELP over TLS is not supported")):
             with self.subTest(target=target):
                 ini = os.path.join(self.tmp.name, "bad.ini")
                 with open(ini, "w") as f:
                     f.write("[output.bad]\nformat = syslog\n"
-                            "target = %s\n" % target)
+                            "target = %s\n%s" % (target, extra))
                 rc, _, err = run_bpfhost("-p", "filesnoop", "-c", ini)
                 self.assertEqual(rc, 2, err)
                 self.assertEqual(len(err.strip().splitlines()), 1, err)
-                self.assertIn("bad.ini:3: [output.bad] target", err)
+                self.assertIn("bad.ini:", err)
                 self.assertIn(why, err)
 
 
