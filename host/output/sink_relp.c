@@ -25,7 +25,6 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
 #include "build_config.h"
 #include "../clock.h"
