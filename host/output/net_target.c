@@ -16,6 +16,8 @@ static const struct {
 	{ "udp://", NET_UDP, "514" },
 	{ "tcp://", NET_TCP, "514" },
 	{ "tls://", NET_TLS, "6514" },
+	/* RELP has no registered port. */
+	{ "relp://", NET_RELP, NULL },
 };
 
 bool net_target_is_network(const char *target)
@@ -71,6 +73,10 @@ static bool parse_host_port(const char *s, struct net_target *t,
 	}
 	if (!hlen || hlen >= sizeof(t->host) || memchr(host, '/', hlen)) {
 		*why = "expected HOST:PORT after the scheme";
+		return false;
+	}
+	if (!port && !default_port) {
+		*why = "this scheme has no standard port: write HOST:PORT";
 		return false;
 	}
 	if (port && !port_valid(port)) {

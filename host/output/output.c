@@ -14,7 +14,7 @@ static const struct bpfhost_option output_options[] = {
 	  .help = "text: aligned columns; json: one object per line; syslog: RFC 5424 or 3164" },
 	{ .name = "target", .type = BPFHOST_OPT_STRING, .def = "stdout",
 	  .min = 1,
-	  .help = "stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT" },
+	  .help = "stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT, relp://HOST:PORT" },
 	{ .name = "syslog_format", .type = BPFHOST_OPT_ENUM,
 	  .choices = "rfc5424|rfc3164|local",
 	  .help = "syslog header; local: as syslog(3) writes to /dev/log [default: local for unix: targets, else rfc5424]" },
@@ -72,8 +72,10 @@ static const struct formatter *const formatters[] = {
 	&syslog_formatter,
 };
 
+/* relp:// before the other network schemes: it is one of them too. */
 static const struct sink_ops *const sinks[] = {
 	&fd_sink_ops,
+	&relp_sink_ops,
 	&net_sink_ops,
 };
 
@@ -127,7 +129,7 @@ static int output_init(struct output *out, struct pipeline *pipe,
 	out->sink.ops = find_sink(optset_str(&out->opts, "target", 0));
 	out->sink.name = out->name;
 	if (!out->sink.ops) {
-		log_error("%s: [%s] target '%s' is not stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT",
+		log_error("%s: [%s] target '%s' is not stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or relp://HOST:PORT",
 			  output_key_where(out, sec, "target"), name,
 			  optset_str(&out->opts, "target", 0));
 		return -EINVAL;

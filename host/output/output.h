@@ -211,5 +211,6 @@ extern const struct formatter json_formatter;
 extern const struct formatter syslog_formatter;
 extern const struct sink_ops fd_sink_ops;
 extern const struct sink_ops net_sink_ops;
+extern const struct sink_ops relp_sink_ops;
 
 #endif
