@@ -255,8 +255,10 @@ class LocalSyslogTest(unittest.TestCase):
                 mine = [json.loads(b) for b in bodies]
                 self.assertEqual([r for r in mine
                                   if r["plugin"] == "filesnoop"], recs)
+        # local3; the severity is the event's own (filesnoop's open: info),
+        # the output's notice only for events that declare none
         self.assertEqual({m["pri"] for m in got if m["prog"] == "bpfjson"},
-                         {str(19 * 8 + 5)})
+                         {str(19 * 8 + 6)})
         self.assertEqual({m["pri"] for m in got if m["prog"] == "bpfhost"},
                          {"14"})
         for app in outputs:
@@ -285,7 +287,8 @@ class LocalSyslogTest(unittest.TestCase):
         for e in got:
             self.assertEqual(e["SYSLOG_PID"], pid)
             self.assertEqual(e["_PID"], pid)
-            self.assertEqual(e["PRIORITY"], "4")
+            # the open's own severity (info) over the output's warning
+            self.assertEqual(e["PRIORITY"], "6")
             self.assertEqual(e["SYSLOG_FACILITY"], "3")
             self.assertEqual(e["_TRANSPORT"], "syslog")
         ids = [int(META.match(e["MESSAGE"])[1]) for e in got]

@@ -205,7 +205,8 @@ static void test_local_form(void)
 	snprintf(want, sizeof(want),
 		 "<14>Nov  5 03:48:17 bpfhost[%d]: [meta sequenceId=\"1\"] "
 		 "{\"time\":\"2025-11-05T03:48:17.123456789Z\","
-		 "\"plugin\":\"demo\",\"event\":\"open\",\"pid\":4242,"
+		 "\"plugin\":\"demo\",\"event\":\"open\","
+		 "\"severity\":\"info\",\"pid\":4242,"
 		 "\"error\":null,\"ok\":true,\"comm\":\"cat\","
 		 "\"path\":\"/x\"}",
 		 (int)getpid());
