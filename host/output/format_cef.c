@@ -78,29 +78,6 @@ static void put_key(struct strbuf *sb, const char *field, bool leef)
 	sb_putc(sb, '=');
 }
 
-static void put_value(struct strbuf *sb, const struct value *v, bool leef,
-		      bool controls)
-{
-	switch (v->kind) {
-	case VALUE_NULL:
-		break;
-	case VALUE_UINT:
-	case VALUE_INT:
-		format_number(sb, v);
-		break;
-	case VALUE_BOOL:
-		sb_puts(sb, v->b ? "true" : "false");
-		break;
-	case VALUE_WORD:
-	case VALUE_STR:
-		if (leef)
-			leef_value_escape(sb, v->str, v->len, controls);
-		else
-			cef_value_escape(sb, v->str, v->len, controls);
-		break;
-	}
-}
-
 void cef_format(struct output *out, struct strbuf *sb,
 		const struct record *rec, unsigned int sev, bool leef,
 		bool controls)
@@ -130,6 +107,8 @@ void cef_format(struct output *out, struct strbuf *sb,
 		if (v.kind == VALUE_NULL)
 			continue;
 		put_key(sb, f->name, leef);
-		put_value(sb, &v, leef, controls);
+		format_pair_value(sb, &v,
+				  leef ? leef_value_escape : cef_value_escape,
+				  controls);
 	}
 }

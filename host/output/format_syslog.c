@@ -292,26 +292,6 @@ static void put_rfc3164_time(struct strbuf *sb, uint64_t real_ns)
 		  tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-static void put_sd_value(struct strbuf *sb, const struct value *v,
-			 bool controls)
-{
-	switch (v->kind) {
-	case VALUE_NULL:
-		break;
-	case VALUE_UINT:
-	case VALUE_INT:
-		format_number(sb, v);
-		break;
-	case VALUE_BOOL:
-		sb_puts(sb, v->b ? "true" : "false");
-		break;
-	case VALUE_WORD:
-	case VALUE_STR:
-		sd_escape(sb, v->str, v->len, controls);
-		break;
-	}
-}
-
 /*
  * [PLUGIN.EVENT@PEN name="value" ...]; null values are left out, and the
  * whole element when a CEF or LEEF MSG carries the fields.
@@ -343,7 +323,7 @@ static void put_event_element(struct output *out, struct strbuf *sb,
 		sb_putc(sb, ' ');
 		put_sd_name(sb, f->name, SD_NAME_MAX);
 		sb_puts(sb, "=\"");
-		put_sd_value(sb, &v, st->line_sink);
+		format_pair_value(sb, &v, sd_escape, st->line_sink);
 		sb_putc(sb, '"');
 	}
 	sb_putc(sb, ']');

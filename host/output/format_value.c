@@ -39,3 +39,25 @@ void format_number_for_people(struct strbuf *sb, const struct bpfhost_field *f,
 	else
 		format_number(sb, v);
 }
+
+void format_pair_value(struct strbuf *sb, const struct value *v,
+		       void (*escape)(struct strbuf *sb, const char *s,
+				      size_t n, bool controls),
+		       bool controls)
+{
+	switch (v->kind) {
+	case VALUE_NULL:
+		break;
+	case VALUE_UINT:
+	case VALUE_INT:
+		format_number(sb, v);
+		break;
+	case VALUE_BOOL:
+		sb_puts(sb, v->b ? "true" : "false");
+		break;
+	case VALUE_WORD:
+	case VALUE_STR:
+		escape(sb, v->str, v->len, controls);
+		break;
+	}
+}

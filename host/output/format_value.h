@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Numbers rendered the same way by every formatter. */
+/* Values rendered the same way by every formatter. */
 #ifndef BPFHOST_FORMAT_VALUE_H
 #define BPFHOST_FORMAT_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "../schema.h"
 #include "../strbuf.h"
@@ -11,5 +14,14 @@ void format_number(struct strbuf *sb, const struct value *v);
 /* As people read it: 0x1f for HEX, 1.5ms for DURATION_NS, else decimal. */
 void format_number_for_people(struct strbuf *sb, const struct bpfhost_field *f,
 			      const struct value *v);
+/*
+ * A value inside a key=value or delimited format (SD-PARAM, CEF, LEEF):
+ * nothing for null, a number in decimal, true or false, a string through
+ * escape (with controls, as the format's escape takes it).
+ */
+void format_pair_value(struct strbuf *sb, const struct value *v,
+		       void (*escape)(struct strbuf *sb, const char *s,
+				      size_t n, bool controls),
+		       bool controls);
 
 #endif

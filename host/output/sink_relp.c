@@ -15,7 +15,8 @@
  * (so the same sequenceId).  What does not fit in the queue, and what is
  * still queued when the flush deadline passes at stop, is counted dropped.
  *
- * Name resolution, connecting and the backoff follow sink_net.c's.
+ * Connecting and reconnecting are net_session.h's; the RELP open is the
+ * session's greeting.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,18 +28,13 @@
 #include <sys/uio.h>
 
 #include "build_config.h"
-#include "../clock.h"
 #include "../log.h"
 #include "msg_queue.h"
 #include "net_conn.h"
-#include "net_target.h"
+#include "net_session.h"
 #include "output.h"
 #include "relp_frame.h"
-#include "resolver.h"
 
-#define CONNECT_TIMEOUT_S 5
-#define CONNECT_TIMEOUT_NS (CONNECT_TIMEOUT_S * 1000000000ull)
-#define NS_PER_MS 1000000ull
 /* Messages sent and not yet acknowledged, at most (librelp's default). */
 #define RELP_WINDOW 128
 /* Frames written by one sendmsg(): two pieces each (header+message, LF). */
@@ -48,19 +44,8 @@
 #define RX_CHUNK 4096
 #define RX_READS_PER_TURN 16
 
-enum relp_state {
-	RELP_DOWN,		/* waiting for retry_at */
-	RELP_RESOLVING,
-	RELP_CONNECTING,
-	RELP_OPENING,		/* "open" sent, its rsp awaited */
-	RELP_UP,
-};
-
 struct relp_sink {
-	struct net_target target;
-	struct resolver resolver;
-	struct net_conn conn;
-	enum relp_state state;
+	struct net_session link;	/* its greeting: the RELP open */
 
 	/*
 	 * The queue's first `inflight` messages were written on this
@@ -72,14 +57,10 @@ struct relp_sink {
 	uint32_t head_txnr;
 	struct strbuf rx;	/* bytes read, not yet a whole frame */
 
-	uint64_t backoff_min, backoff_max, backoff;
-	uint64_t retry_at, attempt_deadline;
-	bool connected_once;
-	bool failing;		/* the outage was reported already */
 	bool told_refused;
-	bool stopping;
-	uint64_t stop_deadline;
 };
+
+static const struct net_session_ops link_ops;
 
 static bool relp_sink_accepts(const char *target)
 {
@@ -92,19 +73,13 @@ static int relp_sink_configure(struct output *out,
 	static const char *const tls_keys[] = { "tls_ca", "tls_cert",
 						"tls_key", "tls_server_name" };
 	const struct optset *o = &out->opts;
-	const char *target = optset_str(o, "target", 0), *why;
 	struct relp_sink *rs = calloc(1, sizeof(*rs));
 
 	if (!rs)
 		return -ENOMEM;
 	out->sink.priv = rs;
-	rs->conn.fd = -1;
-	if (!net_target_parse(target, &rs->target, &why)) {
-		log_error("%s: [%s] target '%s': %s",
-			  output_key_where(out, sec, "target"), out->name,
-			  target, why);
+	if (net_session_init(&rs->link, out, sec, &link_ops, &rs->q))
 		return -EINVAL;
-	}
 	for (size_t i = 0; i < BPFHOST_ARRAY_SIZE(tls_keys); i++) {
 		if (optset_count(o, tls_keys[i])) {
 			log_error("%s: [%s] %s: RELP over TLS is not supported yet; use a relp:// target without tls_* keys, or tls://",
@@ -113,61 +88,19 @@ static int relp_sink_configure(struct output *out,
 			return -EINVAL;
 		}
 	}
-	rs->backoff_min = optset_int(o, "reconnect_min_ms", 0) * NS_PER_MS;
-	rs->backoff_max = optset_int(o, "reconnect_max_ms", 0) * NS_PER_MS;
-	if (rs->backoff_max < rs->backoff_min) {
-		log_error("%s: [%s] reconnect_max_ms is below reconnect_min_ms",
-			  output_key_where(out, sec, "reconnect_max_ms"),
-			  out->name);
+	if (net_session_configure_backoff(&rs->link, out, sec))
 		return -EINVAL;
-	}
-	rs->backoff = rs->backoff_min;
 	return msg_queue_init(&rs->q, optset_int(o, "queue_size", 0),
 			      RELP_HEADER_ROOM);
 }
 
-static void arm(struct sink *sink, uint32_t events)
-{
-	struct relp_sink *rs = sink->priv;
-
-	sink_watch(sink, rs->conn.fd, events);
-}
-
 /* Everything not acknowledged goes again, whole, on the next connection. */
-static void drop_connection(struct sink *sink)
+static void dropping(struct sink *sink)
 {
 	struct relp_sink *rs = sink->priv;
 
-	arm(sink, 0);
-	net_conn_close(&rs->conn);
 	rs->inflight = rs->out_off = 0;
 	sb_reset(&rs->rx);
-	rs->state = RELP_DOWN;
-}
-
-/* Close, and try again after the backoff; one message per outage. */
-static void fail_because(struct sink *sink, const char *why)
-{
-	struct relp_sink *rs = sink->priv;
-
-	if (!rs->failing)
-		log_warn("[%s] %s: %s; retrying with backoff up to %llu ms, keeping up to %zu unacknowledged messages",
-			 sink->name, sink->target, why,
-			 (unsigned long long)(rs->backoff_max / NS_PER_MS),
-			 rs->q.cap);
-	drop_connection(sink);
-	rs->failing = true;
-	rs->retry_at = clock_mono_ns() + rs->backoff;
-	rs->backoff = rs->backoff * 2 > rs->backoff_max ? rs->backoff_max :
-							  rs->backoff * 2;
-}
-
-static void fail(struct sink *sink, const char *what, int err)
-{
-	char why[256];
-
-	snprintf(why, sizeof(why), "%s: %s", what, strerror(-err));
-	fail_because(sink, why);
 }
 
 /* The offers librelp's server needs: a version and the syslog command. */
@@ -183,75 +116,32 @@ static void send_open(struct sink *sink)
 		{ (void *)offers, sizeof(offers) - 1 },
 		{ "\n", 1 },
 	};
-	ssize_t n = net_conn_sendv(&rs->conn, iov, 3);
+	ssize_t n = net_conn_sendv(&rs->link.conn, iov, 3);
 
 	/* A new socket's buffer takes 100 bytes whole. */
 	if (n != (ssize_t)(iov[0].iov_len + iov[1].iov_len + 1)) {
-		fail(sink, "send open", n < 0 ? (int)n : -EIO);
+		net_session_fail(&rs->link, "send open", n < 0 ? (int)n : -EIO);
 		return;
 	}
-	rs->state = RELP_OPENING;
-	arm(sink, EPOLLIN | EPOLLRDHUP);
+	net_session_greeting(&rs->link);
+	net_session_arm(&rs->link, EPOLLIN | EPOLLRDHUP);
 }
 
-static void connect_result(struct sink *sink, int err)
-{
-	struct relp_sink *rs = sink->priv;
-
-	if (!err) {
-		send_open(sink);
-	} else if (err == -EINPROGRESS) {
-		rs->state = RELP_CONNECTING;
-		arm(sink, EPOLLOUT);
-	} else {
-		fail_because(sink, rs->conn.why);
-	}
-}
-
-static void resolving(struct sink *sink, uint64_t now)
-{
-	struct relp_sink *rs = sink->priv;
-	struct addrinfo *addrs = NULL;
-	char why[384];
-	int err = resolver_poll(&rs->resolver, &addrs, why, sizeof(why));
-
-	if (!err) {
-		connect_result(sink, net_conn_start(&rs->conn, &rs->target,
-						    addrs));
-	} else if (err != -EINPROGRESS) {
-		fail_because(sink, why);
-	} else if (now > rs->attempt_deadline) {
-		snprintf(why, sizeof(why), "cannot resolve %s: no answer in %d s",
-			 rs->target.host, CONNECT_TIMEOUT_S);
-		fail_because(sink, why);
-	}
-}
-
-static void attempt(struct sink *sink, uint64_t now)
-{
-	struct relp_sink *rs = sink->priv;
-	int err;
-
-	rs->attempt_deadline = now + CONNECT_TIMEOUT_NS;
-	err = resolver_start(&rs->resolver, rs->target.host, rs->target.port,
-			     SOCK_STREAM);
-	if (err) {
-		fail(sink, "resolve", err);
-		return;
-	}
-	rs->state = RELP_RESOLVING;
-	resolving(sink, now);
-}
+static const struct net_session_ops link_ops = {
+	.connected = send_open,
+	.dropping = dropping,
+	.greeting = "RELP open",
+	.keeping = "keeping",
+	.kept = "unacknowledged messages",
+};
 
 static int relp_sink_open(struct sink *sink, const char *target,
 			  const struct optset *opts)
 {
+	struct relp_sink *rs = sink->priv;
+
 	(void)opts;
-	sink->target = strdup(target);
-	if (!sink->target)
-		return -ENOMEM;
-	attempt(sink, clock_mono_ns());
-	return 0;
+	return net_session_open(&rs->link, target);
 }
 
 static uint32_t txnr_of(const struct relp_sink *rs, size_t i)
@@ -279,8 +169,8 @@ static void send_queue(struct sink *sink)
 	struct relp_sink *rs = sink->priv;
 	struct iovec iov[2 * SEND_BATCH];
 
-	while (rs->state == RELP_UP && rs->inflight < rs->q.count &&
-	       rs->inflight < RELP_WINDOW) {
+	while (rs->link.state == NET_SESSION_UP &&
+	       rs->inflight < rs->q.count && rs->inflight < RELP_WINDOW) {
 		size_t n = 0, skip = rs->out_off;
 		ssize_t ret;
 
@@ -297,13 +187,14 @@ static void send_queue(struct sink *sink)
 			iov[k].iov_len -= cut;
 			skip -= cut;
 		}
-		ret = net_conn_sendv(&rs->conn, iov, n);
+		ret = net_conn_sendv(&rs->link.conn, iov, n);
 		if (ret == -EAGAIN || ret == -EWOULDBLOCK) {
-			arm(sink, EPOLLIN | EPOLLRDHUP | EPOLLOUT);
+			net_session_arm(&rs->link,
+					EPOLLIN | EPOLLRDHUP | EPOLLOUT);
 			return;
 		}
 		if (ret < 0) {
-			fail(sink, "send", ret);
+			net_session_fail(&rs->link, "send", ret);
 			return;
 		}
 		/* Whole frames written move into the window. */
@@ -319,8 +210,8 @@ static void send_queue(struct sink *sink)
 			rs->out_off = 0;
 		}
 	}
-	if (rs->state == RELP_UP)
-		arm(sink, EPOLLIN | EPOLLRDHUP);
+	if (rs->link.state == NET_SESSION_UP)
+		net_session_arm(&rs->link, EPOLLIN | EPOLLRDHUP);
 }
 
 /* Whether the open rsp's offers list syslog among the commands. */
@@ -353,18 +244,11 @@ static void opened(struct sink *sink, const struct relp_frame *f)
 	if (relp_rsp_status(f) != 200 || !offers_syslog(f)) {
 		snprintf(why, sizeof(why), "the collector refused the RELP session: %.*s",
 			 (int)(f->len > 80 ? 80 : f->len), f->data);
-		fail_because(sink, why);
+		net_session_fail_because(&rs->link, why);
 		return;
 	}
-	rs->state = RELP_UP;
 	rs->head_txnr = relp_txnr_next(OPEN_TXNR);
-	rs->backoff = rs->backoff_min;
-	if (rs->connected_once)
-		sink->reconnects++;
-	if (rs->failing)
-		log_warn("[%s] %s: connected again", sink->name, sink->target);
-	rs->connected_once = true;
-	rs->failing = false;
+	net_session_up(&rs->link);
 	send_queue(sink);
 }
 
@@ -397,23 +281,26 @@ static bool received(struct sink *sink, const struct relp_frame *f)
 	char why[128];
 
 	if (!strcmp(f->cmd, "serverclose")) {
-		fail_because(sink, "the collector is closing the session");
+		net_session_fail_because(&rs->link,
+						 "the collector is closing the session");
 		return false;
 	}
 	if (strcmp(f->cmd, "rsp")) {
 		snprintf(why, sizeof(why), "unexpected RELP command '%s'", f->cmd);
-	} else if (rs->state == RELP_OPENING && f->txnr == OPEN_TXNR) {
+	} else if (rs->link.state == NET_SESSION_GREETING &&
+		   f->txnr == OPEN_TXNR) {
 		opened(sink, f);
-		return rs->state == RELP_UP;
-	} else if (rs->state == RELP_UP && rs->inflight &&
+		return rs->link.state == NET_SESSION_UP;
+	} else if (rs->link.state == NET_SESSION_UP && rs->inflight &&
 		   f->txnr == rs->head_txnr) {
 		acknowledged(sink, f);
 		return true;
 	} else {
 		snprintf(why, sizeof(why), "an answer for transaction %u, not %u",
-			 f->txnr, rs->state == RELP_UP ? rs->head_txnr : OPEN_TXNR);
+			 f->txnr, rs->link.state == NET_SESSION_UP ?
+					  rs->head_txnr : OPEN_TXNR);
 	}
-	fail_because(sink, why);
+	net_session_fail_because(&rs->link, why);
 	return false;
 }
 
@@ -431,7 +318,8 @@ static bool parse_answers(struct sink *sink)
 			return false;
 	}
 	if (n < 0 || rs->rx.len - used > RELP_MAX_RX_DATA + RELP_HEADER_ROOM) {
-		fail_because(sink, "the collector does not speak RELP");
+		net_session_fail_because(&rs->link,
+						 "the collector does not speak RELP");
 		return false;
 	}
 	memmove(rs->rx.data, rs->rx.data + used, rs->rx.len - used);
@@ -452,10 +340,10 @@ static void read_answers(struct sink *sink)
 
 	for (int i = 0; i < RX_READS_PER_TURN; i++) {
 		if (!sb_reserve(&rs->rx, rs->rx.len + RX_CHUNK)) {
-			fail(sink, "read", -ENOMEM);
+			net_session_fail(&rs->link, "read", -ENOMEM);
 			return;
 		}
-		n = recv(rs->conn.fd, rs->rx.data + rs->rx.len, RX_CHUNK,
+		n = recv(rs->link.conn.fd, rs->rx.data + rs->rx.len, RX_CHUNK,
 			 MSG_DONTWAIT);
 		if (n <= 0) {
 			err = errno;
@@ -466,9 +354,10 @@ static void read_answers(struct sink *sink)
 	if (!parse_answers(sink))
 		return;
 	if (!n)
-		fail_because(sink, "connection closed by the collector");
+		net_session_fail_because(&rs->link,
+						 "connection closed by the collector");
 	else if (n < 0 && err != EAGAIN && err != EWOULDBLOCK)
-		fail(sink, "read", -err);
+		net_session_fail(&rs->link, "read", -err);
 }
 
 static int relp_sink_write(struct sink *sink, const char *msg, size_t len)
@@ -491,43 +380,23 @@ static void relp_sink_io(struct sink *sink, uint32_t events)
 {
 	struct relp_sink *rs = sink->priv;
 
-	switch (rs->state) {
-	case RELP_DOWN:
-	case RELP_RESOLVING:
-		break;
-	case RELP_CONNECTING:
-		arm(sink, 0);
-		connect_result(sink, net_conn_finish(&rs->conn));
-		break;
-	case RELP_OPENING:
-	case RELP_UP:
-		if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-			read_answers(sink);
-		send_queue(sink);
-		break;
-	}
+	if (net_session_io(&rs->link))
+		return;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		read_answers(sink);
+	send_queue(sink);
 }
 
 static void relp_sink_tick(struct sink *sink, uint64_t now)
 {
 	struct relp_sink *rs = sink->priv;
 
-	if (rs->stopping && now >= rs->stop_deadline && rs->q.count) {
+	if (net_session_out_of_time(&rs->link, now) && rs->q.count) {
 		/* Out of time at stop: what is left is lost, and counted. */
-		drop_connection(sink);
+		net_session_drop(&rs->link);
 		sink->dropped += msg_queue_clear(&rs->q);
 	}
-	if (rs->state == RELP_DOWN && now >= rs->retry_at &&
-	    !(rs->stopping && !rs->q.count)) {
-		attempt(sink, now);
-	} else if (rs->state == RELP_RESOLVING) {
-		resolving(sink, now);
-	} else if ((rs->state == RELP_CONNECTING ||
-		    rs->state == RELP_OPENING) && now > rs->attempt_deadline) {
-		fail(sink, rs->state == RELP_CONNECTING ? "connect" :
-							  "RELP open",
-		     -ETIMEDOUT);
-	}
+	net_session_tick(&rs->link, now);
 }
 
 static size_t relp_sink_pending(const struct sink *sink)
@@ -541,8 +410,7 @@ static void relp_sink_begin_stop(struct sink *sink, uint64_t deadline)
 {
 	struct relp_sink *rs = sink->priv;
 
-	rs->stopping = true;
-	rs->stop_deadline = deadline;
+	net_session_begin_stop(&rs->link, deadline);
 }
 
 /* Say goodbye when nothing is owed: imrelp then logs no broken session. */
@@ -551,10 +419,10 @@ static void send_close(struct relp_sink *rs)
 	char hdr[RELP_HEADER_ROOM];
 	struct iovec iov[2] = { { hdr, 0 }, { "\n", 1 } };
 
-	if (rs->state != RELP_UP || rs->q.count || rs->out_off)
+	if (rs->link.state != NET_SESSION_UP || rs->q.count || rs->out_off)
 		return;
 	iov[0].iov_len = relp_header(hdr, rs->head_txnr, "close", 0);
-	net_conn_sendv(&rs->conn, iov, 2);
+	net_conn_sendv(&rs->link.conn, iov, 2);
 }
 
 static void relp_sink_close(struct sink *sink)
@@ -564,15 +432,12 @@ static void relp_sink_close(struct sink *sink)
 	if (!rs)
 		return;
 	send_close(rs);
-	drop_connection(sink);
-	resolver_cancel(&rs->resolver);
+	net_session_close(&rs->link);
 	sink->dropped += msg_queue_clear(&rs->q);
 	msg_queue_free(&rs->q);
 	sb_free(&rs->rx);
 	free(rs);
 	sink->priv = NULL;
-	free(sink->target);
-	sink->target = NULL;
 }
 
 const struct sink_ops relp_sink_ops = {
