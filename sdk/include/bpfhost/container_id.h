@@ -346,6 +346,45 @@ bpfhost_cgroup_first_fit(const struct bpfhost_cgroup_walk *w, __u32 *head)
 	return fit.index;
 }
 
+/* Are the n bytes of w->name at at the literal lit? */
+static __always_inline int bpfhost_cgroup_has(
+	const struct bpfhost_cgroup_walk *w, __u32 at, const char *lit, __u32 n)
+{
+	for (__u32 i = 0; i < n; i++)
+		if (w->name[(at + i) & (BPFHOST_CGROUP_NAME_LEN - 1)] != lit[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * The pod of a tail id's component, from what precedes the id:
+ * kubepods-burstable-pod<uid_>.slice:cri-containerd:<id>.  Read in place,
+ * not by a second pass of the patterns, which would double what the
+ * verifier checks.
+ */
+static __always_inline void
+bpfhost_cgroup_tail_pod(struct bpfhost_cgroup_walk *w, __u32 head)
+{
+	__u32 start;
+
+	if (!bpfhost_cgroup_has(w, 0, "kubepods", 8) &&
+	    !bpfhost_cgroup_has(w, 0, "kubelet-kubepods", 16))
+		return;
+	if (head < 3 + 32 + 6 || !bpfhost_cgroup_has(w, head - 6, ".slice", 6))
+		return;
+	for (__u32 len = 36; len >= 32; len -= 4) {
+		if (head < 3 + len + 6)
+			continue;
+		start = head - 6 - len;
+		if (bpfhost_cgroup_has(w, start - 3, "pod", 3) &&
+		    bpfhost_cgroup_part_fits(w, start, len,
+					     BPFHOST_CGROUP_UUID)) {
+			bpfhost_cgroup_copy(w, start, len, 1);
+			return;
+		}
+	}
+}
+
 /*
  * One component, in w->name (w->len bytes), below those already walked.
  * Returns 1 when it names a container: w->found has its runtime and id
@@ -356,7 +395,7 @@ BPFHOST_CGROUP_MATCHER int bpfhost_cgroup_component(
 	struct bpfhost_cgroup_walk *w)
 {
 	const struct bpfhost_cgroup_pattern *p;
-	__u32 i, head = 0, mid, found = 0;
+	__u32 i, head = 0, mid;
 
 	if (!w || w->len >= BPFHOST_CGROUP_NAME_LEN)
 		return 0;
@@ -368,16 +407,13 @@ BPFHOST_CGROUP_MATCHER int bpfhost_cgroup_component(
 		w->found.runtime = p->runtime;
 		w->found.id_inexact = bpfhost_cgroup_copy(
 			w, head + p->prefix_len, mid, 0);
-		found = 1;
-		if (!head)
-			return 1;
-		/* What precedes a tail id may name the pod. */
-		w->len = head;
-		i = bpfhost_cgroup_first_fit(w, &head);
+		if (head)
+			bpfhost_cgroup_tail_pod(w, head);
+		return 1;
 	}
 	if (i >= BPFHOST_CGROUP_PATTERNS) {
 		w->parent_tags = 0;
-		return found;
+		return 0;
 	}
 	p = &bpfhost_cgroup_patterns[i];
 	if (p->tag & BPFHOST_CGROUP_TAG_POD)
@@ -385,7 +421,7 @@ BPFHOST_CGROUP_MATCHER int bpfhost_cgroup_component(
 				    w->len - p->prefix_len - p->suffix_len, 1);
 	w->parent_tags = p->tag;
 	w->ancestor_tags |= p->tag;
-	return found;
+	return 0;
 }
 
 #endif /* BPFHOST_CONTAINER_ID_H */
