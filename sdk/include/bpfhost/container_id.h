@@ -207,14 +207,20 @@ BPFHOST_CGROUP_MATCHER int bpfhost_cgroup_part_fits(
 }
 
 /*
- * Does w->name fit p?  *head is where the prefix starts: 0, but for a
- * TAIL_HEX64 pattern, whose prefix ends 64 bytes before the suffix.
+ * Does w->name fit pattern k?  *head is where the prefix starts: 0, but
+ * for a TAIL_HEX64 pattern, whose prefix ends 64 bytes before the suffix.
  */
-static __always_inline int
-bpfhost_cgroup_fits(const struct bpfhost_cgroup_walk *w,
-		    const struct bpfhost_cgroup_pattern *p, __u32 *head)
+BPFHOST_CGROUP_MATCHER int
+bpfhost_cgroup_fits(const struct bpfhost_cgroup_walk *w, __u32 k, __u32 *head)
 {
-	__u32 plen = p->prefix_len, slen = p->suffix_len, start = 0, mid;
+	const struct bpfhost_cgroup_pattern *p;
+	__u32 plen, slen, start = 0, mid;
+
+	if (!w || !head || k >= BPFHOST_CGROUP_PATTERNS)
+		return 0;
+	p = &bpfhost_cgroup_patterns[k];
+	plen = p->prefix_len;
+	slen = p->suffix_len;
 
 	if ((p->parent_tag & w->parent_tags) != p->parent_tag ||
 	    (p->ancestor_tag & w->ancestor_tags) != p->ancestor_tag)
@@ -315,8 +321,7 @@ static long bpfhost_cgroup_try(__u32 i, void *ctx)
 
 	if (i >= BPFHOST_CGROUP_PATTERNS)
 		return 1;
-	if (!bpfhost_cgroup_fits(fit->w, &bpfhost_cgroup_patterns[i],
-				 &fit->head))
+	if (!bpfhost_cgroup_fits(fit->w, i, &fit->head))
 		return 0;
 	fit->index = i;
 	return 1;
