@@ -4,21 +4,20 @@
  * for the current task.
  *
  * Include after vmlinux.h and <bpf/bpf_helpers.h>.  Kernel structures are
- * read only through CO-RE (BPF_CORE_READ, bpf_core_read_str), and only with
- * helpers that exist since 5.8, so one object loads on every kernel with BTF
- * from 5.8 on.  Every field used here (nsproxy, ns_common.inum, thread_pid,
- * pid.numbers, new_utsname) has kept its name since before 5.8; CO-RE moves
- * the offsets.
+ * read through CO-RE: plain loads from the current task, typed by
+ * bpf_get_current_task_btf() (5.11), elsewhere BPF_CORE_READ; the matcher
+ * runs in bpf_loop() (5.17).  So one object loads on every kernel with BTF
+ * from 5.17 on; CO-RE moves the offsets.
  *
  * Pointers read from the kernel may be NULL (an exiting task has no
- * nsproxy): a read through them fails, the helper zeroes its destination,
- * and the field reads 0 or "".
+ * nsproxy): a read through them fails, the load or helper gives 0, and the
+ * field reads 0 or "".
  *
  * The container is read from the names of the task's cgroup and its
  * ancestors (container_id.h) through cgroup->ancestors[], which kernels
- * have had since 5.19; on older ones every task reads as in no container.
- * What a cgroup names is kept in an LRU map keyed by the cgroup: the walk
- * runs once per cgroup, not once per event.
+ * have had since 6.0; on older ones every task reads as in no container.
+ * What a cgroup names is kept in an LRU map keyed by the cgroup's serial
+ * number: the walk runs once per cgroup, not once per event.
  */
 #ifndef BPFHOST_TASK_CONTEXT_BPF_H
 #define BPFHOST_TASK_CONTEXT_BPF_H
