@@ -79,7 +79,8 @@ static const struct net_session_ops link_ops;
 
 static bool relp_sink_accepts(const char *target)
 {
-	return !strncmp(target, "relp://", 7) || !strncmp(target, "relps://", 8);
+	return !strncmp(target, "relp://", 7) ||
+	       !strncmp(target, "relps://", 8);
 }
 
 static int relp_sink_configure(struct output *out,
@@ -153,7 +154,11 @@ static ssize_t transmit(struct relp_sink *rs, const struct iovec *iov,
 				 events);
 }
 
-/* Bytes read, 0 when the collector closed, or -errno. */
+/*
+ * Bytes read, 0 when the collector closed, or -errno.  A TLS read that
+ * must write first (-EAGAIN, EPOLLOUT) goes on at the next event: the
+ * socket is watched for EPOLLIN, and for EPOLLOUT while frames wait.
+ */
 static ssize_t receive(struct relp_sink *rs, void *buf, size_t len)
 {
 	uint32_t events;
