@@ -18,6 +18,7 @@ static const struct {
 	{ "tls://", NET_TLS, "6514" },
 	/* RELP has no registered port. */
 	{ "relp://", NET_RELP, NULL },
+	{ "relps://", NET_RELPS, NULL },
 };
 
 bool net_target_is_network(const char *target)

@@ -14,7 +14,7 @@ static const struct bpfhost_option output_options[] = {
 	  .help = "text: aligned columns; json: one object per line; syslog: RFC 5424 or 3164" },
 	{ .name = "target", .type = BPFHOST_OPT_STRING, .def = "stdout",
 	  .min = 1,
-	  .help = "stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT, relp://HOST:PORT" },
+	  .help = "stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT, relp://HOST:PORT, relps://HOST:PORT" },
 	{ .name = "syslog_format", .type = BPFHOST_OPT_ENUM,
 	  .choices = "rfc5424|rfc3164|local",
 	  .help = "syslog header; local: as syslog(3) writes to /dev/log [default: local for unix: targets, else rfc5424]" },
@@ -56,14 +56,14 @@ static const struct bpfhost_option output_options[] = {
 	  .min = 0, .max = 86400,
 	  .help = "network targets: seconds between bpfhost.stats records (0 = none)" },
 	{ .name = "tls_ca", .type = BPFHOST_OPT_STRING, .min = 1,
-	  .help = "tls: CA file the collector's certificate must chain to [default: system CAs]" },
+	  .help = "tls, relps: CA file the collector's certificate must chain to [default: system CAs]" },
 	{ .name = "tls_cert", .type = BPFHOST_OPT_STRING, .min = 1,
-	  .help = "tls: client certificate file (PEM)" },
+	  .help = "tls, relps: client certificate file (PEM)" },
 	{ .name = "tls_key", .type = BPFHOST_OPT_STRING, .min = 1,
-	  .help = "tls: client private key file (PEM)" },
+	  .help = "tls, relps: client private key file (PEM)" },
 	{ .name = "tls_server_name", .type = BPFHOST_OPT_STRING, .min = 1,
 	  .max = 253,
-	  .help = "tls: name the certificate must carry, sent as SNI [default: the target's host]" },
+	  .help = "tls, relps: name the certificate must carry, sent as SNI [default: the target's host]" },
 };
 
 static const struct formatter *const formatters[] = {
@@ -129,7 +129,7 @@ static int output_init(struct output *out, struct pipeline *pipe,
 	out->sink.ops = find_sink(optset_str(&out->opts, "target", 0));
 	out->sink.name = out->name;
 	if (!out->sink.ops) {
-		log_error("%s: [%s] target '%s' is not stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or relp://HOST:PORT",
+		log_error("%s: [%s] target '%s' is not stdout, stderr, file:PATH, unix:PATH, udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT, relp://HOST:PORT or relps://HOST:PORT",
 			  output_key_where(out, sec, "target"), name,
 			  optset_str(&out->opts, "target", 0));
 		return -EINVAL;

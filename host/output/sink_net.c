@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <unistd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -62,53 +61,6 @@ static bool net_sink_accepts(const char *target)
 	return net_target_is_network(target);
 }
 
-/*
- * A missing file is the common mistake: say so, not "system lib", and
- * before loading OpenSSL for nothing.
- */
-static bool tls_files_readable(const struct optset *o, char *why,
-			       size_t whylen)
-{
-	static const char *const keys[] = { "tls_ca", "tls_cert", "tls_key" };
-
-	for (size_t i = 0; i < BPFHOST_ARRAY_SIZE(keys); i++) {
-		const char *file = optset_str(o, keys[i], 0);
-
-		if (file && access(file, R_OK)) {
-			snprintf(why, whylen, "cannot read %s %s: %s", keys[i],
-				 file, strerror(errno));
-			return false;
-		}
-	}
-	return true;
-}
-
-/* Load the TLS module (the first time) and make the sink's context. */
-static int configure_tls(struct output *out, const struct config_section *sec,
-			 struct net_sink *ns)
-{
-	const struct optset *o = &out->opts;
-	char why[512];
-
-	if (!tls_files_readable(o, why, sizeof(why)))
-		goto fail;
-	ns->tls_ops = tls_module_get();
-	if (!ns->tls_ops)
-		return -EINVAL;	/* it said why */
-	ns->tls = ns->tls_ops->config_new(optset_str(o, "tls_ca", 0),
-					  optset_str(o, "tls_cert", 0),
-					  optset_str(o, "tls_key", 0),
-					  optset_count(o, "tls_server_name") ?
-					  optset_str(o, "tls_server_name", 0) :
-					  ns->link.target.host,
-					  why, sizeof(why));
-	if (ns->tls)
-		return 0;
-fail:
-	log_error("%s: [%s] %s", sec ? sec->where : out->name, out->name, why);
-	return -EINVAL;
-}
-
 static int net_sink_configure(struct output *out,
 			      const struct config_section *sec)
 {
@@ -131,13 +83,6 @@ static int net_sink_configure(struct output *out,
 			return -EINVAL;
 		}
 	}
-	if (!optset_count(o, "tls_cert") != !optset_count(o, "tls_key")) {
-		log_error("%s: [%s] tls_cert and tls_key go together; give both or neither",
-			  output_key_where(out, sec, optset_count(o, "tls_cert") ?
-						     "tls_cert" : "tls_key"),
-			  out->name);
-		return -EINVAL;
-	}
 	if (optset_count(o, "max_message_size") &&
 	    ns->link.target.scheme != NET_UNIX) {
 		log_error("%s: [%s] max_message_size applies only to a unix: target",
@@ -152,8 +97,11 @@ static int net_sink_configure(struct output *out,
 		return -EINVAL;
 	if (msg_queue_init(&ns->q, optset_int(o, "queue_size", 0), FRAME_ROOM))
 		return -ENOMEM;
-	return ns->link.target.scheme == NET_TLS ? configure_tls(out, sec, ns) :
-						   0;
+	if (ns->link.target.scheme != NET_TLS)
+		return 0;
+	ns->tls_ops = tls_module_configure(out, sec, ns->link.target.host,
+					   &ns->tls);
+	return ns->tls_ops ? 0 : -EINVAL;
 }
 
 /* A frame cut by the lost connection goes again whole on the next one. */

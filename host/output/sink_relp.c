@@ -15,8 +15,12 @@
  * (so the same sequenceId).  What does not fit in the queue, and what is
  * still queued when the flush deadline passes at stop, is counted dropped.
  *
- * Connecting and reconnecting are net_session.h's; the RELP open is the
- * session's greeting.
+ * relps://HOST:PORT is the same inside TLS, through the TLS module and the
+ * tls_* keys as for tls:// (tls_module.h): the handshake, then the RELP
+ * open, are the session's greeting, and nothing is written before the
+ * collector's certificate passed.
+ *
+ * Connecting and reconnecting are net_session.h's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,6 +38,7 @@
 #include "net_session.h"
 #include "output.h"
 #include "relp_frame.h"
+#include "tls_module.h"
 
 /* Messages sent and not yet acknowledged, at most (librelp's default). */
 #define RELP_WINDOW 128
@@ -43,9 +48,19 @@
 /* Answers are 15 bytes each: 16 reads of 4 KiB take thousands. */
 #define RX_CHUNK 4096
 #define RX_READS_PER_TURN 16
+/*
+ * At most this much of the frames is copied for one TLS write, which sends
+ * a record (16 KiB) or so: more would be copied again at the next write.
+ */
+#define TLS_STAGE_MAX 16384
 
 struct relp_sink {
-	struct net_session link;	/* its greeting: the RELP open */
+	struct net_session link;	/* its greeting: [TLS handshake,] open */
+	const struct tls_ops *tls_ops;	/* the TLS module; NULL unless relps */
+	struct tls_config *tls;
+	struct tls_session *session;
+	bool handshake_done;
+	struct strbuf stage;	/* what one TLS write offers */
 
 	/*
 	 * The queue's first `inflight` messages were written on this
@@ -64,7 +79,8 @@ static const struct net_session_ops link_ops;
 
 static bool relp_sink_accepts(const char *target)
 {
-	return !strncmp(target, "relp://", 7);
+	return !strncmp(target, "relp://", 7) ||
+	       !strncmp(target, "relps://", 8);
 }
 
 static int relp_sink_configure(struct output *out,
@@ -80,9 +96,10 @@ static int relp_sink_configure(struct output *out,
 	out->sink.priv = rs;
 	if (net_session_init(&rs->link, out, sec, &link_ops, &rs->q))
 		return -EINVAL;
-	for (size_t i = 0; i < BPFHOST_ARRAY_SIZE(tls_keys); i++) {
+	for (size_t i = 0; rs->link.target.scheme != NET_RELPS &&
+			   i < BPFHOST_ARRAY_SIZE(tls_keys); i++) {
 		if (optset_count(o, tls_keys[i])) {
-			log_error("%s: [%s] %s: RELP over TLS is not supported yet; use a relp:// target without tls_* keys, or tls://",
+			log_error("%s: [%s] %s applies only to a relps:// target (RELP over TLS)",
 				  output_key_where(out, sec, tls_keys[i]),
 				  out->name, tls_keys[i]);
 			return -EINVAL;
@@ -90,8 +107,14 @@ static int relp_sink_configure(struct output *out,
 	}
 	if (net_session_configure_backoff(&rs->link, out, sec))
 		return -EINVAL;
-	return msg_queue_init(&rs->q, optset_int(o, "queue_size", 0),
-			      RELP_HEADER_ROOM);
+	if (msg_queue_init(&rs->q, optset_int(o, "queue_size", 0),
+			   RELP_HEADER_ROOM))
+		return -ENOMEM;
+	if (rs->link.target.scheme != NET_RELPS)
+		return 0;
+	rs->tls_ops = tls_module_configure(out, sec, rs->link.target.host,
+					   &rs->tls);
+	return rs->tls_ops ? 0 : -EINVAL;
 }
 
 /* Everything not acknowledged goes again, whole, on the next connection. */
@@ -101,6 +124,50 @@ static void dropping(struct sink *sink)
 
 	rs->inflight = rs->out_off = 0;
 	sb_reset(&rs->rx);
+	if (rs->session)
+		rs->tls_ops->session_free(rs->session);
+	rs->session = NULL;
+	rs->handshake_done = false;
+}
+
+/*
+ * Write iov[0..n): bytes written, or -EAGAIN with *events, or -errno.  In
+ * TLS, a copy of their first TLS_STAGE_MAX bytes is written: a retry after
+ * -EAGAIN then offers at least what OpenSSL has pending, as it requires.
+ */
+static ssize_t transmit(struct relp_sink *rs, const struct iovec *iov,
+			size_t n, uint32_t *events)
+{
+	*events = EPOLLOUT;
+	if (!rs->session)
+		return net_conn_sendv(&rs->link.conn, iov, n);
+	sb_reset(&rs->stage);
+	for (size_t k = 0; k < n && rs->stage.len < TLS_STAGE_MAX; k++) {
+		size_t room = TLS_STAGE_MAX - rs->stage.len;
+
+		sb_append(&rs->stage, iov[k].iov_base,
+			  iov[k].iov_len < room ? iov[k].iov_len : room);
+	}
+	if (rs->stage.failed)
+		return -ENOMEM;
+	return rs->tls_ops->send(rs->session, rs->stage.data, rs->stage.len,
+				 events);
+}
+
+/*
+ * Bytes read, 0 when the collector closed, or -errno.  A TLS read that
+ * must write first (-EAGAIN, EPOLLOUT) goes on at the next event: the
+ * socket is watched for EPOLLIN, and for EPOLLOUT while frames wait.
+ */
+static ssize_t receive(struct relp_sink *rs, void *buf, size_t len)
+{
+	uint32_t events;
+	ssize_t n;
+
+	if (rs->session)
+		return rs->tls_ops->recv(rs->session, buf, len, &events);
+	n = recv(rs->link.conn.fd, buf, len, MSG_DONTWAIT);
+	return n < 0 ? -errno : n;
 }
 
 /* The offers librelp's server needs: a version and the syslog command. */
@@ -116,7 +183,8 @@ static void send_open(struct sink *sink)
 		{ (void *)offers, sizeof(offers) - 1 },
 		{ "\n", 1 },
 	};
-	ssize_t n = net_conn_sendv(&rs->link.conn, iov, 3);
+	uint32_t events;
+	ssize_t n = transmit(rs, iov, 3, &events);
 
 	/* A new socket's buffer takes 100 bytes whole. */
 	if (n != (ssize_t)(iov[0].iov_len + iov[1].iov_len + 1)) {
@@ -127,10 +195,45 @@ static void send_open(struct sink *sink)
 	net_session_arm(&rs->link, EPOLLIN | EPOLLRDHUP);
 }
 
+static void handshake(struct sink *sink)
+{
+	struct relp_sink *rs = sink->priv;
+	uint32_t events = 0;
+	char why[512];
+	int err = rs->tls_ops->handshake(rs->session, &events, why,
+					 sizeof(why));
+
+	if (!err) {
+		rs->handshake_done = true;
+		send_open(sink);
+	} else if (err == -EAGAIN) {
+		net_session_arm(&rs->link, events);
+	} else {
+		net_session_fail_because(&rs->link, why);
+	}
+}
+
+static void connected(struct sink *sink)
+{
+	struct relp_sink *rs = sink->priv;
+
+	if (!rs->tls) {
+		send_open(sink);
+		return;
+	}
+	rs->session = rs->tls_ops->session_new(rs->tls, rs->link.conn.fd);
+	if (!rs->session) {
+		net_session_fail(&rs->link, "TLS setup", -ENOMEM);
+		return;
+	}
+	net_session_greeting(&rs->link);
+	handshake(sink);
+}
+
 static const struct net_session_ops link_ops = {
-	.connected = send_open,
+	.connected = connected,
 	.dropping = dropping,
-	.greeting = "RELP open",
+	.greeting = "TLS handshake or RELP open",
 	.keeping = "keeping",
 	.kept = "unacknowledged messages",
 };
@@ -168,6 +271,7 @@ static void send_queue(struct sink *sink)
 {
 	struct relp_sink *rs = sink->priv;
 	struct iovec iov[2 * SEND_BATCH];
+	uint32_t events;
 
 	while (rs->link.state == NET_SESSION_UP &&
 	       rs->inflight < rs->q.count && rs->inflight < RELP_WINDOW) {
@@ -187,10 +291,10 @@ static void send_queue(struct sink *sink)
 			iov[k].iov_len -= cut;
 			skip -= cut;
 		}
-		ret = net_conn_sendv(&rs->link.conn, iov, n);
+		ret = transmit(rs, iov, n, &events);
 		if (ret == -EAGAIN || ret == -EWOULDBLOCK) {
 			net_session_arm(&rs->link,
-					EPOLLIN | EPOLLRDHUP | EPOLLOUT);
+					EPOLLIN | EPOLLRDHUP | events);
 			return;
 		}
 		if (ret < 0) {
@@ -329,26 +433,23 @@ static bool parse_answers(struct sink *sink)
 
 /*
  * Read what the collector sent, a bounded amount per loop turn (the socket
- * stays readable for the next), and act on it: the answers that came
- * before a close still count.
+ * stays readable for the next: OpenSSL reads a record at a time, and
+ * librelp writes each answer, far shorter than RX_CHUNK, in its own), and
+ * act on it: the answers that came before a close still count.
  */
 static void read_answers(struct sink *sink)
 {
 	struct relp_sink *rs = sink->priv;
 	ssize_t n = -1;
-	int err = EAGAIN;
 
 	for (int i = 0; i < RX_READS_PER_TURN; i++) {
 		if (!sb_reserve(&rs->rx, rs->rx.len + RX_CHUNK)) {
 			net_session_fail(&rs->link, "read", -ENOMEM);
 			return;
 		}
-		n = recv(rs->link.conn.fd, rs->rx.data + rs->rx.len, RX_CHUNK,
-			 MSG_DONTWAIT);
-		if (n <= 0) {
-			err = errno;
+		n = receive(rs, rs->rx.data + rs->rx.len, RX_CHUNK);
+		if (n <= 0)
 			break;
-		}
 		rs->rx.len += n;
 	}
 	if (!parse_answers(sink))
@@ -356,8 +457,8 @@ static void read_answers(struct sink *sink)
 	if (!n)
 		net_session_fail_because(&rs->link,
 						 "connection closed by the collector");
-	else if (n < 0 && err != EAGAIN && err != EWOULDBLOCK)
-		net_session_fail(&rs->link, "read", -err);
+	else if (n < 0 && n != -EAGAIN && n != -EWOULDBLOCK)
+		net_session_fail(&rs->link, "read", n);
 }
 
 static int relp_sink_write(struct sink *sink, const char *msg, size_t len)
@@ -382,6 +483,10 @@ static void relp_sink_io(struct sink *sink, uint32_t events)
 
 	if (net_session_io(&rs->link))
 		return;
+	if (rs->session && !rs->handshake_done) {
+		handshake(sink);
+		return;
+	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		read_answers(sink);
 	send_queue(sink);
@@ -418,11 +523,12 @@ static void send_close(struct relp_sink *rs)
 {
 	char hdr[RELP_HEADER_ROOM];
 	struct iovec iov[2] = { { hdr, 0 }, { "\n", 1 } };
+	uint32_t events;
 
 	if (rs->link.state != NET_SESSION_UP || rs->q.count || rs->out_off)
 		return;
 	iov[0].iov_len = relp_header(hdr, rs->head_txnr, "close", 0);
-	net_conn_sendv(&rs->link.conn, iov, 2);
+	transmit(rs, iov, 2, &events);
 }
 
 static void relp_sink_close(struct sink *sink)
@@ -436,6 +542,9 @@ static void relp_sink_close(struct sink *sink)
 	sink->dropped += msg_queue_clear(&rs->q);
 	msg_queue_free(&rs->q);
 	sb_free(&rs->rx);
+	sb_free(&rs->stage);
+	if (rs->tls)
+		rs->tls_ops->config_free(rs->tls);
 	free(rs);
 	sink->priv = NULL;
 }

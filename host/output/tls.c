@@ -211,6 +211,21 @@ static bool tls_peer_closed(struct tls_session *s)
 	return ret != -EAGAIN;
 }
 
+static ssize_t tls_recv(struct tls_session *s, void *buf, size_t len,
+			uint32_t *events)
+{
+	int ret = SSL_read(s->ssl, buf, len > INT32_MAX ? INT32_MAX : len);
+
+	if (ret > 0)
+		return ret;
+	if (SSL_get_error(s->ssl, ret) == SSL_ERROR_ZERO_RETURN)
+		ret = 0;	/* close_notify */
+	else
+		ret = ssl_failure(s, ret, events);
+	ERR_clear_error();
+	return ret;
+}
+
 /* The module's one exported symbol (it is built with hidden visibility). */
 __attribute__((visibility("default")))
 const struct tls_ops bpfhost_tls_ops = {
@@ -223,4 +238,5 @@ const struct tls_ops bpfhost_tls_ops = {
 	.send = tls_send,
 	.peer_closed = tls_peer_closed,
 	.session_free = tls_session_free,
+	.recv = tls_recv,
 };

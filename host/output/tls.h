@@ -5,7 +5,7 @@
  * (also sent as SNI); a client certificate and key are optional.
  *
  * It lives in a module of its own (tls.c), loaded by tls_module.c only
- * when a tls:// output is configured, so that a run without one never maps
+ * when a tls:// or relps:// output is configured, so that a run without one never maps
  * OpenSSL.  The module exports one symbol, a struct tls_ops.  The host and
  * the module come from the same build: the host refuses a table whose
  * size or version differs from its own.  Append fields, never insert.
@@ -54,6 +54,12 @@ struct tls_ops {
 	bool (*peer_closed)(struct tls_session *s);
 	/* Send close_notify if it goes at once, then free (not the fd). */
 	void (*session_free)(struct tls_session *s);
+	/*
+	 * Read up to len bytes (relps://): how many, 0 when the collector
+	 * closed the session, -EAGAIN with *events, or -errno.
+	 */
+	ssize_t (*recv)(struct tls_session *s, void *buf, size_t len,
+			uint32_t *events);
 };
 
 #endif

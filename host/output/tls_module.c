@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "../log.h"
 #include "../plugin_file.h"
 #include "build_config.h"
+#include "output.h"
 #include "tls_module.h"
 
 static const char *module_dir = BPFHOST_TLS_MODULE_DIR;
@@ -72,4 +76,58 @@ const struct tls_ops *tls_module_get(void)
 out:
 	free(path);
 	return ops;
+}
+
+/*
+ * A missing file is the common mistake: say so, not "system lib", and
+ * before loading OpenSSL for nothing.
+ */
+static bool files_readable(const struct optset *o, char *why, size_t whylen)
+{
+	static const char *const keys[] = { "tls_ca", "tls_cert", "tls_key" };
+
+	for (size_t i = 0; i < BPFHOST_ARRAY_SIZE(keys); i++) {
+		const char *file = optset_str(o, keys[i], 0);
+
+		if (file && access(file, R_OK)) {
+			snprintf(why, whylen, "cannot read %s %s: %s", keys[i],
+				 file, strerror(errno));
+			return false;
+		}
+	}
+	return true;
+}
+
+const struct tls_ops *tls_module_configure(struct output *out,
+					   const struct config_section *sec,
+					   const char *host,
+					   struct tls_config **tc)
+{
+	const struct optset *o = &out->opts;
+	const struct tls_ops *t;
+	char why[512];
+
+	if (!optset_count(o, "tls_cert") != !optset_count(o, "tls_key")) {
+		log_error("%s: [%s] tls_cert and tls_key go together; give both or neither",
+			  output_key_where(out, sec, optset_count(o, "tls_cert") ?
+						     "tls_cert" : "tls_key"),
+			  out->name);
+		return NULL;
+	}
+	if (!files_readable(o, why, sizeof(why)))
+		goto fail;
+	t = tls_module_get();
+	if (!t)
+		return NULL;	/* it said why */
+	*tc = t->config_new(optset_str(o, "tls_ca", 0),
+			    optset_str(o, "tls_cert", 0),
+			    optset_str(o, "tls_key", 0),
+			    optset_count(o, "tls_server_name") ?
+				    optset_str(o, "tls_server_name", 0) : host,
+			    why, sizeof(why));
+	if (*tc)
+		return t;
+fail:
+	log_error("%s: [%s] %s", sec ? sec->where : out->name, out->name, why);
+	return NULL;
 }

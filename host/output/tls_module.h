@@ -19,4 +19,19 @@ void tls_module_set_dir(const char *dir);
  */
 const struct tls_ops *tls_module_get(void);
 
+struct config_section;
+struct output;
+struct tls_config;
+
+/*
+ * A TLS output's (tls://, relps://) tls_* keys checked, the module loaded
+ * and the output's context made in *tc: the collector's certificate must
+ * carry tls_server_name, or else host.  The module's table, or NULL after
+ * one error line.
+ */
+const struct tls_ops *tls_module_configure(struct output *out,
+					   const struct config_section *sec,
+					   const char *host,
+					   struct tls_config **tc);
+
 #endif

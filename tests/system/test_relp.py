@@ -6,6 +6,9 @@ rsyslogd runs with a direct main queue, so a message is in its output file
 before imrelp acknowledges it: a SIGKILLed collector has written every
 message bpfhost counted sent.  Events are opens of unique file names under
 a temp dir (filesnoop's prefix), so each can be found by its name.
+
+RelpTlsTest runs the same over relps:// against imrelp with tls="on" and a
+test PKI, the client certificate checked (tls.authMode="certvalid").
 """
 import json
 import os
@@ -20,7 +23,8 @@ import time
 import unittest
 
 from bpfhost_test import Bpfhost, main, need_root, run_bpfhost
-from test_syslog import RSYSLOGD, free_port, parse_5424, start_rsyslogd
+from test_syslog import (RSYSLOGD, free_port, make_pki, parse_5424,
+                         start_rsyslogd)
 
 
 def read(path):
@@ -29,9 +33,10 @@ def read(path):
 
 
 class Collector:
-    """rsyslogd with one imrelp input; every raw message, one per line."""
+    """rsyslogd with one imrelp input; every raw message, one per line.
+    tls: the input's TLS parameters, if any."""
 
-    def __init__(self, d):
+    def __init__(self, d, tls=""):
         self.d = d
         self.port = free_port(socket.SOCK_STREAM)
         self.out = os.path.join(d, "received.log")
@@ -44,7 +49,7 @@ global(workDirectory="{d}/work" maxMessageSize="64k"
        parser.escapeControlCharactersOnReceive="off")
 main_queue(queue.type="Direct")
 module(load="imrelp")
-input(type="imrelp" address="127.0.0.1" port="{self.port}")
+input(type="imrelp" address="127.0.0.1" port="{self.port}" {tls})
 template(name="raw" type="string" string="%rawmsg:::json%\\n")
 if $inputname == "imrelp" then
     action(type="omfile" file="{self.out}" template="raw")
@@ -82,11 +87,19 @@ if $inputname == "imrelp" then
 
 
 class RelpTest(unittest.TestCase):
+    SCHEME = "relp"
+
+    def collector(self):
+        return Collector(self.tmp.name)
+
+    def tls_keys(self):
+        return {}
+
     def setUp(self):
         need_root(self)
         self.tmp = tempfile.TemporaryDirectory(prefix="bpfhost-relp-")
         self.addCleanup(self.tmp.cleanup)
-        self.col = Collector(self.tmp.name)
+        self.col = self.collector()
         self.col.start()
         self.addCleanup(self.col.kill)
         self.files = os.path.join(self.tmp.name, "files")
@@ -94,8 +107,9 @@ class RelpTest(unittest.TestCase):
 
     def config(self, **keys):
         text = "[output.relp]\nformat = syslog\n"
-        text += "target = relp://127.0.0.1:%d\n" % self.col.port
-        text += "".join("%s = %s\n" % kv for kv in keys.items())
+        text += "target = %s://127.0.0.1:%d\n" % (self.SCHEME, self.col.port)
+        keys = {**self.tls_keys(), **keys}
+        text += "".join("%s = %s\n" % kv for kv in keys.items() if kv[1])
         path = os.path.join(self.tmp.name, "bpfhost.ini")
         with open(path, "w") as f:
             f.write(text)
@@ -235,9 +249,14 @@ class RelpTest(unittest.TestCase):
                  " expected HOST:PORT"),
                 ("relp://[::1:2514", "", "closing ']'"),
                 ("relp://host:99999", "", "from 1 to 65535"),
-                # Not yet: refused, not silently sent in the clear.
+                # TLS is asked for by the scheme, never by a key alone.
                 ("relp://127.0.0.1:2514", "tls_ca = /etc/ssl/certs/x.pem\n",
-                 "4: [output.bad] tls_ca: RELP over TLS is not supported")):
+                 "4: [output.bad] tls_ca applies only to a relps:// target"),
+                ("relps://127.0.0.1", "", "this scheme has no standard port"),
+                ("relps://127.0.0.1:2514", "tls_cert = /etc/passwd\n",
+                 "4: [output.bad] tls_cert and tls_key go together"),
+                ("relps://127.0.0.1:2514", "tls_ca = /nonexistent.pem\n",
+                 "cannot read tls_ca /nonexistent.pem")):
             with self.subTest(target=target):
                 ini = os.path.join(self.tmp.name, "bad.ini")
                 with open(ini, "w") as f:
@@ -248,6 +267,75 @@ class RelpTest(unittest.TestCase):
                 self.assertEqual(len(err.strip().splitlines()), 1, err)
                 self.assertIn("bad.ini:", err)
                 self.assertIn(why, err)
+
+
+class RelpTlsTest(RelpTest):
+    """RelpTest's cases over relps://, and the certificate checks."""
+    SCHEME = "relps"
+    # The same configuration checks; once is enough.
+    test_bad_target_is_bad_config = None
+
+    def collector(self):
+        self.pki = os.path.join(self.tmp.name, "pki")
+        os.mkdir(self.pki)
+        make_pki(self.pki)
+        return Collector(self.tmp.name, tls=(
+            'tls="on" tls.caCert="{0}/ca.pem" tls.myCert="{0}/srv.pem" '
+            'tls.myPrivKey="{0}/srv.key" tls.authMode="certvalid"'
+            .format(self.pki)))
+
+    def tls_keys(self):
+        return {"tls_ca": self.pki + "/ca.pem",
+                "tls_server_name": "localhost",
+                "tls_cert": self.pki + "/cli.pem",
+                "tls_key": self.pki + "/cli.key"}
+
+    def refused(self, ini, pattern):
+        """Events while the handshake fails: one warning matching pattern
+        for the whole outage, nothing arrives, every message counted
+        dropped at stop."""
+        with self.bpfhost(ini) as host:
+            self.open_all(["e-%02d" % i for i in range(10)])
+            time.sleep(1.5)
+            self.assertEqual(host.stop(signal.SIGTERM), 0, host.stderr())
+            err = host.stderr()
+        self.assertEqual(len(re.findall(pattern, err)), 1, err)
+        messages, sent, dropped, reconnects = self.summary(err)
+        self.assertEqual((sent, dropped, reconnects), (0, messages, 0), err)
+        self.assertGreaterEqual(messages, 10, err)
+        return err
+
+    def test_wrong_ca_refused(self):
+        """A collector whose certificate does not chain to tls_ca: retried
+        (with backoff, many times in 1.5 s) and never written to."""
+        other = os.path.join(self.tmp.name, "other")
+        os.mkdir(other)
+        make_pki(other)
+        ini = self.config(tls_ca=other + "/ca.pem", reconnect_min_ms=50,
+                          reconnect_max_ms=100, flush_timeout_ms=300)
+        self.refused(ini, r"certificate check failed")
+        self.assertEqual(self.col.received(), [])
+
+    def test_wrong_name_refused(self):
+        ini = self.config(tls_server_name="other.example",
+                          reconnect_min_ms=50, flush_timeout_ms=300)
+        self.refused(ini, r"certificate check failed")
+        self.assertEqual(self.col.received(), [])
+
+    def test_plain_collector_gets_nothing(self):
+        """relps:// to a RELP collector without TLS: the handshake fails,
+        and not one message goes in the clear."""
+        plain = Collector(os.path.join(self.tmp.name, "plain"))
+        plain.start()
+        self.addCleanup(plain.kill)
+        ini = self.config(flush_timeout_ms=300)
+        with open(ini) as f:
+            text = f.read().replace(":%d\n" % self.col.port,
+                                    ":%d\n" % plain.port)
+        with open(ini, "w") as f:
+            f.write(text)
+        self.refused(ini, r"TLS handshake")
+        self.assertEqual(plain.received(), [])
 
 
 if __name__ == "__main__":
