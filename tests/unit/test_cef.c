@@ -176,7 +176,8 @@ static void test_cef_message(void)
 		 "CEF:0|bpfhost|bpfhost|%s|demo.open|an open \\| a \\\\ refusal|6|"
 		 "rt=1762314497123 spid=4242 suid=1000 bpfhost_ok=true "
 		 "sproc=c|a\\=t cs1Label=container_id cs1= "
-		 "filePath=/t/a|b\\=c\\\\d\\ne\\rf\tg\xef\xbf\xbd\xc3\xa9 h",
+		 "filePath=/t/a|b\\=c\\\\d\\ne\\rf\tg\xef\xbf\xbd\xc3\xa9 h "
+		 "bpfhost_path_hex=2f742f617c623d635c640a650d660967ffc3a92068",
 		 (int)getpid(), BPFHOST_VERSION);
 	CHECK_STR(render(&p.outputs[0], &demo_type, &e), want);
 	pipeline_free(&p);
@@ -207,7 +208,8 @@ static void test_leef_message(void)
 		 "LEEF:2.0|bpfhost|bpfhost|%s|demo.open|x09|sev=7\t"
 		 "bpfhost_pid=4242\tbpfhost_uid=1000\tbpfhost_ok=true\t"
 		 "bpfhost_comm=c|a=t\tbpfhost_container_id=\t"
-		 "bpfhost_path=/t/a|b=c\\\\d\\ne\\rf\\tg\xef\xbf\xbd\xc3\xa9 h\n",
+		 "bpfhost_path=/t/a|b=c\\\\d\\ne\\rf\\tg\xef\xbf\xbd\xc3\xa9 h\t"
+		 "bpfhost_path_hex=2f742f617c623d635c640a650d660967ffc3a92068\n",
 		 got + 4, (int)getpid(), BPFHOST_VERSION);
 	CHECK_STR(got, want);
 	pipeline_free(&p);

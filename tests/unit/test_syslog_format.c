@@ -128,7 +128,8 @@ static void test_rfc5424_text_payload(void)
 		 "<37>1 2025-11-05T03:48:17.123456Z host.example bpfhost %d "
 		 "demo/open [meta sequenceId=\"1\"][demo.open@32473 "
 		 "pid=\"4242\" ok=\"true\" comm=\"cat\" "
-		 "path=\"/t/a\\\"b\\\\c\\]d\ne\xef\xbf\xbd\xc3\xa9\"] "
+		 "path=\"/t/a\\\"b\\\\c\\]d\ne\xef\xbf\xbd\xc3\xa9\" "
+		 "path_hex=\"2f742f6122625c635d640a65ffc3a9\"] "
 		 "03:48:17.123456  4242 -      cat    "
 		 "/t/a\"b\\\\c]d\\x0ae\\xff\xc3\xa9",
 		 (int)getpid());
@@ -140,7 +141,8 @@ static void test_rfc5424_text_payload(void)
 		 "<37>1 2025-11-05T03:48:17.123456Z host.example bpfhost %d "
 		 "demo/open [meta sequenceId=\"2\"][demo.open@32473 "
 		 "pid=\"4242\" error=\"ENOENT\" ok=\"true\" comm=\"cat\" "
-		 "path=\"/t/a\\\"b\\\\c\\]d\ne\xef\xbf\xbd\xc3\xa9\"] "
+		 "path=\"/t/a\\\"b\\\\c\\]d\ne\xef\xbf\xbd\xc3\xa9\" "
+		 "path_hex=\"2f742f6122625c635d640a65ffc3a9\"] "
 		 "03:48:17.123456  4242 ENOENT cat    "
 		 "/t/a\"b\\\\c]d\\x0ae\\xff\xc3\xa9",
 		 (int)getpid());
