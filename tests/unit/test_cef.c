@@ -326,6 +326,34 @@ static void test_schema_checks(void)
 	CHECK_STR(why, "event 'open' field 'pid': its flags are unknown");
 }
 
+/*
+ * A string field NAME not valid UTF-8 gets a companion NAME_hex in every
+ * output but text: a declared NAME_hex beside it is refused, in either
+ * order; beside a number, which never gets one, it is fine.
+ */
+static void test_schema_companion_names(void)
+{
+	struct bpfhost_field fields[2] = { demo_fields[6], demo_fields[0] };
+	char why[256];
+
+	fields[1].name = "path_hex";
+	CHECK(!check_one(fields, 2, NULL, why, sizeof(why)));
+	CHECK_STR(why, "event 'open' field 'path_hex': outputs use that name for the bytes of string field 'path' when they are not UTF-8; rename one of them");
+	fields[1] = demo_fields[6];
+	fields[0] = demo_fields[0];
+	fields[0].name = "path_hex";
+	CHECK(!check_one(fields, 2, NULL, why, sizeof(why)));
+	CHECK(strstr(why, "field 'path_hex'") != NULL);
+	fields[0].name = "path_he";
+	CHECK(check_one(fields, 2, NULL, why, sizeof(why)));
+	fields[0].name = "pathx_hex";
+	CHECK(check_one(fields, 2, NULL, why, sizeof(why)));
+	fields[0] = demo_fields[0];
+	fields[1] = demo_fields[0];
+	fields[1].name = "pid_hex";
+	CHECK(check_one(fields, 2, NULL, why, sizeof(why)));
+}
+
 int main(void)
 {
 	RUN(test_escapes);
@@ -333,6 +361,7 @@ int main(void)
 	RUN(test_leef_message);
 	RUN(test_severity_order);
 	RUN(test_schema_checks);
+	RUN(test_schema_companion_names);
 	sb_free(&sb);
 	return CHECK_EXIT();
 }
