@@ -39,7 +39,7 @@ size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-bool utf8_valid(const char *str, size_t n)
+bool escape_exact(const char *str, size_t n, bool controls)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	uint32_t cp;
@@ -47,8 +47,10 @@ bool utf8_valid(const char *str, size_t n)
 
 	while (i < n) {
 		if (s[i] < 0x80)
-			len = 1;
+			len = 1, cp = s[i];
 		else if (!(len = utf8_decode(s + i, n - i, &cp)))
+			return false;
+		if (controls && (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)))
 			return false;
 		i += len;
 	}

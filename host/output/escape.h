@@ -19,8 +19,12 @@
  */
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
-/* True when all n bytes are valid UTF-8, as utf8_decode takes it. */
-bool utf8_valid(const char *s, size_t n);
+/*
+ * True when the escapes below show s as exactly these bytes: it is valid
+ * UTF-8 and, with controls, holds no control character (whose #ooo reads
+ * like the text "#ooo").
+ */
+bool escape_exact(const char *s, size_t n, bool controls);
 
 /* The n bytes as lowercase hex, two digits a byte. */
 void hex_bytes(struct strbuf *sb, const void *s, size_t n);

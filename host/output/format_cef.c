@@ -124,7 +124,7 @@ void cef_format(struct output *out, struct strbuf *sb,
 		format_pair_value(sb, &v,
 				  leef ? leef_value_escape : cef_value_escape,
 				  controls);
-		if (value_needs_hex(&v))
+		if (value_needs_hex(&v, controls))
 			put_hex_companion(sb, f->name, &v, leef);
 	}
 }

@@ -62,7 +62,7 @@ static void json_record(struct output *out, struct strbuf *sb,
 			put_string(sb, v.str, v.len);
 			break;
 		}
-		if (value_needs_hex(&v)) {
+		if (value_needs_hex(&v, false)) {
 			sb_puts(sb, ",\"");
 			sb_puts(sb, f->name);
 			sb_puts(sb, "_hex\":\"");

@@ -326,7 +326,7 @@ static void put_event_element(struct output *out, struct strbuf *sb,
 		sb_puts(sb, "=\"");
 		format_pair_value(sb, &v, sd_escape, st->line_sink);
 		sb_putc(sb, '"');
-		if (value_needs_hex(&v)) {
+		if (value_needs_hex(&v, st->line_sink)) {
 			sb_putc(sb, ' ');
 			/* Still an SD-NAME: at most 32 bytes. */
 			put_sd_name(sb, f->name, SD_NAME_MAX - 4);

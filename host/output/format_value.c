@@ -63,7 +63,7 @@ void format_pair_value(struct strbuf *sb, const struct value *v,
 	}
 }
 
-bool value_needs_hex(const struct value *v)
+bool value_needs_hex(const struct value *v, bool controls)
 {
-	return v->kind == VALUE_STR && !utf8_valid(v->str, v->len);
+	return v->kind == VALUE_STR && !escape_exact(v->str, v->len, controls);
 }

@@ -43,27 +43,41 @@ static const struct event_type demo_type = {
 
 /*
  * One format under test: its options, where its rendering of path starts
- * (the part before is the same for every record but the sequenceId) and
- * where its companion's hex starts.
+ * (the part before is the same for every record but the sequenceId), how
+ * a value ends, where its companion's hex starts, and whether control
+ * characters become #ooo (a line sink: stdout or a file).
  */
 struct format {
 	const char *name;
 	const char *options[4][2];
-	const char *value_key, *hex_key;
+	const char *value_key, *close, *hex_key;
+	bool controls;
 	struct pipeline p;
 };
 
 #define TCP { "format", "syslog" }, { "target", "tcp://127.0.0.1:6514" }
+#define LINE { "format", "syslog" }, { "target", "stdout" }
+#define SD .value_key = " path=\"", .close = "\"", .hex_key = " path_hex=\""
+#define CEF .value_key = " filePath=", .close = "", \
+	.hex_key = " bpfhost_path_hex="
+#define LEEF .value_key = "\tbpfhost_path=", .close = "", \
+	.hex_key = "\tbpfhost_path_hex="
 
 static struct format formats[] = {
 	{ .name = "json", .options = { { "format", "json" } },
-	  .value_key = "\"path\":\"", .hex_key = "\"path_hex\":\"" },
-	{ .name = "sd", .options = { TCP },
-	  .value_key = " path=\"", .hex_key = " path_hex=\"" },
-	{ .name = "cef", .options = { TCP, { "syslog_payload", "cef" } },
-	  .value_key = " filePath=", .hex_key = " bpfhost_path_hex=" },
+	  .value_key = "\"path\":\"", .close = "\"}",
+	  .hex_key = "\"path_hex\":\"" },
+	{ .name = "sd", .options = { TCP }, SD },
+	{ .name = "cef", .options = { TCP, { "syslog_payload", "cef" } }, CEF },
 	{ .name = "leef", .options = { TCP, { "syslog_payload", "leef" } },
-	  .value_key = "\tbpfhost_path=", .hex_key = "\tbpfhost_path_hex=" },
+	  LEEF },
+	{ .name = "sd on a line", .options = { LINE }, SD, .controls = true },
+	{ .name = "cef on a line",
+	  .options = { LINE, { "syslog_payload", "cef" } }, CEF,
+	  .controls = true },
+	{ .name = "leef on a line",
+	  .options = { LINE, { "syslog_payload", "leef" } }, LEEF,
+	  .controls = true },
 };
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
@@ -110,15 +124,16 @@ static char *render_path(struct format *f, const char *path, size_t n)
 		start = sb_cstr(&sb);
 	/*
 	 * SD: the element ends at the first ']' not escaped (a newline in
-	 * the value goes raw to a network sink); the others at JSON's '\n'.
+	 * the value goes raw to a network sink); the others at the end of
+	 * the message, less a line's '\n'.
 	 */
 	for (end = start; *end; end++) {
 		if (*end == '\\' && end[1])
 			end++;
-		else if (!strcmp(f->name, "sd") && *end == ']')
+		else if (!strncmp(f->name, "sd", 2) && *end == ']')
 			break;
 	}
-	if (end > start && end[-1] == '\n' && !strcmp(f->name, "json"))
+	if (!*end && end > start && end[-1] == '\n')
 		end--;
 	out = strndup(start, end - start);
 	sb_free(&sb);
@@ -147,7 +162,7 @@ static ssize_t companion(const struct format *f, const char *r, char *buf,
 	return n;
 }
 
-/* What decoders trip on, besides random bytes. */
+/* What decoders trip on, besides random bytes; "#012" reads like '\n'. */
 static const char *const pieces[] = {
 	"\xef\xbf\xbd",		/* U+FFFD itself */
 	"\xc0\xaf", "\xe0\x80\xaf", "\xf0\x80\x80\xaf",	/* overlong '/' */
@@ -158,6 +173,7 @@ static const char *const pieces[] = {
 	"\xf4\x90\x80\x80",	/* past U+10FFFF */
 	"\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80",	/* valid */
 	"a", "/", " ", "\"", "\\", "]", "=", "|", "\t", "\n", "\r", "#",
+	"#012", "\x1b", "\x7f", "\xc2\x9b",
 };
 
 #define NPIECES (sizeof(pieces) / sizeof(pieces[0]))
@@ -220,7 +236,7 @@ static size_t fill_samples(struct sample *s)
 	return i;
 }
 
-static bool utf8_ok(const char *s, size_t n)
+static bool utf8_ok(const char *s, size_t n, bool controls)
 {
 	/* glibc's mbrtowc is a second opinion beside the host's decoder. */
 	mbstate_t st = { 0 };
@@ -231,6 +247,9 @@ static bool utf8_ok(const char *s, size_t n)
 		k = mbrtowc(&wc, s + i, n - i, &st);
 		if (k == (size_t)-1 || k == (size_t)-2 || !k ||
 		    (wc >= 0xd800 && wc <= 0xdfff) || wc > 0x10ffff)
+			return false;
+		/* On a line, #ooo stands for C0, DEL and C1 controls. */
+		if (controls && (wc < 0x20 || (wc >= 0x7f && wc < 0xa0)))
 			return false;
 		i += k;
 	}
@@ -252,8 +271,12 @@ static void test_distinct_and_decodable(void)
 
 			s[i].shown = render_path(f, s[i].bytes, s[i].n);
 			got = companion(f, s[i].shown, buf, sizeof(buf));
-			/* A companion exactly when the bytes are not UTF-8. */
-			CHECK((got >= 0) == !utf8_ok(s[i].bytes, s[i].n));
+			/*
+			 * A companion exactly when the bytes are not UTF-8,
+			 * or hold a control character shown as #ooo.
+			 */
+			CHECK((got >= 0) ==
+			      !utf8_ok(s[i].bytes, s[i].n, f->controls));
 
 			if (got >= 0) {
 				companions++;
@@ -300,13 +323,10 @@ static void test_valid_unchanged(void)
 		}
 		for (size_t k = 0; k < NFORMATS; k++) {
 			char *r = render_path(&formats[k], bytes, n);
-			const char *close = !strcmp(formats[k].name, "json") ?
-						    "\"}" :
-					    !strcmp(formats[k].name, "sd") ? "\"" :
-									     "";
 
 			snprintf(want, sizeof(want), "%s%.*s%s",
-				 formats[k].value_key, (int)n, bytes, close);
+				 formats[k].value_key, (int)n, bytes,
+				 formats[k].close);
 			CHECK_STR(r, want);
 			free(r);
 		}
