@@ -73,6 +73,35 @@ static bool field_check(const struct bpfhost_event_schema *s,
 	return false;
 }
 
+/*
+ * A string that is not valid UTF-8 gets a companion NAME_hex in JSON, SD
+ * and CEF/LEEF (output/format_value.h); a declared field of that name
+ * would make the record ambiguous.
+ */
+static bool companion_check(const struct bpfhost_event_schema *s, char *why,
+			    size_t len)
+{
+	for (uint32_t i = 0; i < s->nfields; i++) {
+		const struct bpfhost_field *f = &s->fields[i];
+		size_t n = strlen(f->name);
+
+		if (f->type != BPFHOST_FIELD_STR &&
+		    f->type != BPFHOST_FIELD_STR_SPAN)
+			continue;
+		for (uint32_t j = 0; j < s->nfields; j++) {
+			const char *g = s->fields[j].name;
+
+			if (strncmp(g, f->name, n) || strcmp(g + n, "_hex"))
+				continue;
+			snprintf(why, len,
+				 "event '%s' field '%s': outputs use that name for the bytes of string field '%s' when they are not UTF-8; rename one of them",
+				 s->name, g, f->name);
+			return false;
+		}
+	}
+	return true;
+}
+
 const struct bpfhost_field *
 schema_severity_field(const struct bpfhost_event_schema *s)
 {
@@ -128,6 +157,8 @@ bool schema_check_plugin(const struct bpfhost_plugin_ops *ops, char *why,
 		for (uint32_t j = 0; j < s->nfields; j++)
 			if (!field_check(s, &s->fields[j], why, len))
 				return false;
+		if (!companion_check(s, why, len))
+			return false;
 		if (ops->event_severities &&
 		    !severity_entry_valid(ops->event_severities[i])) {
 			snprintf(why, len,
@@ -266,8 +297,7 @@ void field_value(const struct bpfhost_field *f, const void *record,
 				  sizeof(addr));
 			sb_puts(scratch, addr);
 		} else {
-			for (uint32_t i = 0; i < f->size; i++)
-				sb_printf(scratch, "%02x", p[i]);
+			hex_bytes(scratch, p, f->size);
 		}
 		goto word;
 	}

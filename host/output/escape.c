@@ -39,6 +39,35 @@ size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
+bool escape_exact(const char *str, size_t n, bool controls)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint32_t cp;
+	size_t i = 0, len;
+
+	while (i < n) {
+		if (s[i] < 0x80)
+			len = 1, cp = s[i];
+		else if (!(len = utf8_decode(s + i, n - i, &cp)))
+			return false;
+		if (controls && (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+void hex_bytes(struct strbuf *sb, const void *data, size_t n)
+{
+	const unsigned char *s = data;
+
+	for (size_t i = 0; i < n; i++) {
+		char pair[2] = { hex_digits[s[i] >> 4], hex_digits[s[i] & 0xf] };
+
+		sb_append(sb, pair, 2);
+	}
+}
+
 static void put_u_escape(struct strbuf *sb, uint32_t c)
 {
 	char esc[6] = { '\\', 'u', hex_digits[c >> 12 & 0xf],

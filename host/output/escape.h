@@ -20,9 +20,21 @@
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
 /*
+ * True when the escapes below show s as exactly these bytes: it is valid
+ * UTF-8 and, with controls, holds no control character (whose #ooo reads
+ * like the text "#ooo").
+ */
+bool escape_exact(const char *s, size_t n, bool controls);
+
+/* The n bytes as lowercase hex, two digits a byte. */
+void hex_bytes(struct strbuf *sb, const void *s, size_t n);
+
+/*
  * JSON string contents per RFC 8259 (no quotes added): '"' and '\' escaped,
  * control characters as \n, \t, ... or \u00XX, DEL and U+2028/U+2029 as
- * \uXXXX, invalid UTF-8 replaced by U+FFFD, so the output is valid UTF-8.
+ * \uXXXX, each byte that is not part of valid UTF-8 replaced by U+FFFD,
+ * so the output is valid UTF-8 (and value_needs_hex() says when it lost
+ * bytes).
  */
 void json_escape(struct strbuf *sb, const char *s, size_t n);
 
@@ -42,7 +54,7 @@ void text_escape(struct strbuf *sb, const char *s, size_t n);
  * LEEF): each ASCII byte c with esc[c] set becomes '\' esc[c]; with
  * controls (the message is a line that may reach a terminal), other C0,
  * DEL and C1 controls become #ooo per byte, as rsyslog writes them; bytes
- * that are not UTF-8 become U+FFFD.
+ * that are not UTF-8 become U+FFFD each, as in json_escape.
  */
 void backslash_escape(struct strbuf *sb, const char *s, size_t n,
 		      const char esc[128], bool controls);

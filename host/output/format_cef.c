@@ -78,6 +78,20 @@ static void put_key(struct strbuf *sb, const char *field, bool leef)
 	sb_putc(sb, '=');
 }
 
+/*
+ * A value that is not valid UTF-8 (format_value.h) gets the custom key
+ * bpfhost_NAME_hex with NAME the field's name, for a dictionary key too
+ * (filePath's is bpfhost_path_hex): schema_check_plugin() refuses a field
+ * NAME_hex beside a string field NAME, so it is taken by nothing else,
+ * where a dictionary key's own name (bpfhost_sproc_hex) could be a field's.
+ */
+static void put_hex_companion(struct strbuf *sb, const char *field,
+			      const struct value *v, bool leef)
+{
+	sb_printf(sb, "%sbpfhost_%s_hex=", leef ? "\t" : " ", field);
+	hex_bytes(sb, v->str, v->len);
+}
+
 void cef_format(struct output *out, struct strbuf *sb,
 		const struct record *rec, unsigned int sev, bool leef,
 		bool controls)
@@ -110,5 +124,7 @@ void cef_format(struct output *out, struct strbuf *sb,
 		format_pair_value(sb, &v,
 				  leef ? leef_value_escape : cef_value_escape,
 				  controls);
+		if (value_needs_hex(&v, controls))
+			put_hex_companion(sb, f->name, &v, leef);
 	}
 }

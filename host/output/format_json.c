@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * JSON lines: one object per event, numbers as numbers, strings escaped per
- * RFC 8259 and made valid UTF-8.  Every object starts with time (RFC 3339,
+ * RFC 8259 and made valid UTF-8 (with a NAME_hex beside a string that was
+ * not, format_value.h).  Every object starts with time (RFC 3339,
  * nanoseconds, UTC), plugin, event and severity (a syslog keyword,
  * severity.h).
  */
@@ -60,6 +61,13 @@ static void json_record(struct output *out, struct strbuf *sb,
 		case VALUE_STR:
 			put_string(sb, v.str, v.len);
 			break;
+		}
+		if (value_needs_hex(&v, false)) {
+			sb_puts(sb, ",\"");
+			sb_puts(sb, f->name);
+			sb_puts(sb, "_hex\":\"");
+			hex_bytes(sb, v.str, v.len);
+			sb_putc(sb, '"');
 		}
 	}
 	sb_puts(sb, "}\n");

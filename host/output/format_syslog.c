@@ -230,7 +230,8 @@ static void put_sd_name(struct strbuf *sb, const char *name, size_t max)
 /*
  * PARAM-VALUE (RFC 5424 §6.3.3): UTF-8 with '"', '\' and ']' escaped by a
  * backslash.  Invalid UTF-8 becomes U+FFFD, as in the JSON output, so the
- * value is valid UTF-8 and equal to the JSON field.  Control characters
+ * value is valid UTF-8 and equal to the JSON field; a NAME_hex param after
+ * it then holds the exact bytes (format_value.h).  Control characters
  * pass as they are to a network sink (its framing does not depend on
  * them); on stdout or in a file, where a message is a line and may reach a
  * terminal, C0, DEL and C1 controls become #ooo per byte, as rsyslog writes
@@ -325,6 +326,14 @@ static void put_event_element(struct output *out, struct strbuf *sb,
 		sb_puts(sb, "=\"");
 		format_pair_value(sb, &v, sd_escape, st->line_sink);
 		sb_putc(sb, '"');
+		if (value_needs_hex(&v, st->line_sink)) {
+			sb_putc(sb, ' ');
+			/* Still an SD-NAME: at most 32 bytes. */
+			put_sd_name(sb, f->name, SD_NAME_MAX - 4);
+			sb_puts(sb, "_hex=\"");
+			hex_bytes(sb, v.str, v.len);
+			sb_putc(sb, '"');
+		}
 	}
 	sb_putc(sb, ']');
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <inttypes.h>
 
+#include "escape.h"
 #include "format_value.h"
 
 void format_number(struct strbuf *sb, const struct value *v)
@@ -60,4 +61,9 @@ void format_pair_value(struct strbuf *sb, const struct value *v,
 		escape(sb, v->str, v->len, controls);
 		break;
 	}
+}
+
+bool value_needs_hex(const struct value *v, bool controls)
+{
+	return v->kind == VALUE_STR && !escape_exact(v->str, v->len, controls);
 }

@@ -23,5 +23,14 @@ void format_pair_value(struct strbuf *sb, const struct value *v,
 		       void (*escape)(struct strbuf *sb, const char *s,
 				      size_t n, bool controls),
 		       bool controls);
+/*
+ * Lossless strings: a STR value that is not valid UTF-8 shows with a
+ * U+FFFD for each byte that is not, so two values may show alike; so may
+ * a control character's #ooo (with controls) and the text "#ooo".  JSON,
+ * SD-PARAM, CEF and LEEF then add a companion NAME_hex right after the
+ * value: its exact bytes as hex_bytes() writes them.  (Text's \xNN escapes
+ * are exact already.)  True when v needs one.
+ */
+bool value_needs_hex(const struct value *v, bool controls);
 
 #endif

@@ -310,6 +310,35 @@ class FilesnoopTest(unittest.TestCase):
                 "\ufffd{2,3}" + re.escape("\u2028end") + "$")
             self.assertNotIn("\udcff", rec["path"])
 
+    def test_lossless_path_json(self):
+        # Two invalid names and the real U+FFFD all show as "a\ufffd":
+        # path_hex, there only for the invalid ones, tells them apart and
+        # gives the exact bytes back.
+        names = [b"a\xff", b"a\xfe", b"a\xef\xbf\xbd"]
+        d = os.fsencode(self.dir)
+        for name in names:
+            with open(os.path.join(d, name), "w"):
+                pass
+        with self.run_host() as host:
+            for name in names:
+                self.assertGreaterEqual(
+                    self.child.open(os.path.join(d, name))["fd"], 0)
+            self.stop(host)
+            recs = [json.loads(ln.decode("utf-8", "strict"))
+                    for ln in host.stdout_bytes().splitlines()
+                    if d + b"/a" in ln]
+            recs = [r for r in recs if r["pid"] == self.child.pid]
+            self.assertEqual(len(recs), 3, host.stdout())
+        shown = {(r["path"], r.get("path_hex")) for r in recs}
+        self.assertEqual(len(shown), 3, recs)
+        for rec, name in zip(recs, names):
+            self.assertEqual(rec["path"], self.dir + "/a\ufffd")
+            exact = os.path.join(d, name)
+            if name == names[2]:
+                self.assertNotIn("path_hex", rec)
+            else:
+                self.assertEqual(bytes.fromhex(rec["path_hex"]), exact)
+
     # ---- filters ------------------------------------------------------
 
     def filtered(self, settings, actions, via):

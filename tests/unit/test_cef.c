@@ -176,7 +176,8 @@ static void test_cef_message(void)
 		 "CEF:0|bpfhost|bpfhost|%s|demo.open|an open \\| a \\\\ refusal|6|"
 		 "rt=1762314497123 spid=4242 suid=1000 bpfhost_ok=true "
 		 "sproc=c|a\\=t cs1Label=container_id cs1= "
-		 "filePath=/t/a|b\\=c\\\\d\\ne\\rf\tg\xef\xbf\xbd\xc3\xa9 h",
+		 "filePath=/t/a|b\\=c\\\\d\\ne\\rf\tg\xef\xbf\xbd\xc3\xa9 h "
+		 "bpfhost_path_hex=2f742f617c623d635c640a650d660967ffc3a92068",
 		 (int)getpid(), BPFHOST_VERSION);
 	CHECK_STR(render(&p.outputs[0], &demo_type, &e), want);
 	pipeline_free(&p);
@@ -207,7 +208,8 @@ static void test_leef_message(void)
 		 "LEEF:2.0|bpfhost|bpfhost|%s|demo.open|x09|sev=7\t"
 		 "bpfhost_pid=4242\tbpfhost_uid=1000\tbpfhost_ok=true\t"
 		 "bpfhost_comm=c|a=t\tbpfhost_container_id=\t"
-		 "bpfhost_path=/t/a|b=c\\\\d\\ne\\rf\\tg\xef\xbf\xbd\xc3\xa9 h\n",
+		 "bpfhost_path=/t/a|b=c\\\\d\\ne\\rf\\tg\xef\xbf\xbd\xc3\xa9 h\t"
+		 "bpfhost_path_hex=2f742f617c623d635c640a650d660967ffc3a92068\n",
 		 got + 4, (int)getpid(), BPFHOST_VERSION);
 	CHECK_STR(got, want);
 	pipeline_free(&p);
@@ -324,6 +326,34 @@ static void test_schema_checks(void)
 	CHECK_STR(why, "event 'open' field 'pid': its flags are unknown");
 }
 
+/*
+ * A string field NAME not valid UTF-8 gets a companion NAME_hex in every
+ * output but text: a declared NAME_hex beside it is refused, in either
+ * order; beside a number, which never gets one, it is fine.
+ */
+static void test_schema_companion_names(void)
+{
+	struct bpfhost_field fields[2] = { demo_fields[6], demo_fields[0] };
+	char why[256];
+
+	fields[1].name = "path_hex";
+	CHECK(!check_one(fields, 2, NULL, why, sizeof(why)));
+	CHECK_STR(why, "event 'open' field 'path_hex': outputs use that name for the bytes of string field 'path' when they are not UTF-8; rename one of them");
+	fields[1] = demo_fields[6];
+	fields[0] = demo_fields[0];
+	fields[0].name = "path_hex";
+	CHECK(!check_one(fields, 2, NULL, why, sizeof(why)));
+	CHECK(strstr(why, "field 'path_hex'") != NULL);
+	fields[0].name = "path_he";
+	CHECK(check_one(fields, 2, NULL, why, sizeof(why)));
+	fields[0].name = "pathx_hex";
+	CHECK(check_one(fields, 2, NULL, why, sizeof(why)));
+	fields[0] = demo_fields[0];
+	fields[1] = demo_fields[0];
+	fields[1].name = "pid_hex";
+	CHECK(check_one(fields, 2, NULL, why, sizeof(why)));
+}
+
 int main(void)
 {
 	RUN(test_escapes);
@@ -331,6 +361,7 @@ int main(void)
 	RUN(test_leef_message);
 	RUN(test_severity_order);
 	RUN(test_schema_checks);
+	RUN(test_schema_companion_names);
 	sb_free(&sb);
 	return CHECK_EXIT();
 }

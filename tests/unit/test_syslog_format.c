@@ -128,7 +128,8 @@ static void test_rfc5424_text_payload(void)
 		 "<37>1 2025-11-05T03:48:17.123456Z host.example bpfhost %d "
 		 "demo/open [meta sequenceId=\"1\"][demo.open@32473 "
 		 "pid=\"4242\" ok=\"true\" comm=\"cat\" "
-		 "path=\"/t/a\\\"b\\\\c\\]d\ne\xef\xbf\xbd\xc3\xa9\"] "
+		 "path=\"/t/a\\\"b\\\\c\\]d\ne\xef\xbf\xbd\xc3\xa9\" "
+		 "path_hex=\"2f742f6122625c635d640a65ffc3a9\"] "
 		 "03:48:17.123456  4242 -      cat    "
 		 "/t/a\"b\\\\c]d\\x0ae\\xff\xc3\xa9",
 		 (int)getpid());
@@ -140,7 +141,8 @@ static void test_rfc5424_text_payload(void)
 		 "<37>1 2025-11-05T03:48:17.123456Z host.example bpfhost %d "
 		 "demo/open [meta sequenceId=\"2\"][demo.open@32473 "
 		 "pid=\"4242\" error=\"ENOENT\" ok=\"true\" comm=\"cat\" "
-		 "path=\"/t/a\\\"b\\\\c\\]d\ne\xef\xbf\xbd\xc3\xa9\"] "
+		 "path=\"/t/a\\\"b\\\\c\\]d\ne\xef\xbf\xbd\xc3\xa9\" "
+		 "path_hex=\"2f742f6122625c635d640a65ffc3a9\"] "
 		 "03:48:17.123456  4242 ENOENT cat    "
 		 "/t/a\"b\\\\c]d\\x0ae\\xff\xc3\xa9",
 		 (int)getpid());
@@ -243,11 +245,14 @@ static void test_line_sink_and_sequence_per_output(void)
 	msg = render(&q.outputs[0], &e, sizeof(e));
 	CHECK(strstr(msg, "[meta sequenceId=\"1\"]") != NULL);
 
-	/* No raw control byte reaches a line: C0, DEL, C1 become #ooo. */
+	/*
+	 * No raw control byte reaches a line: C0, DEL, C1 become #ooo, and
+	 * path_hex holds the bytes ("#012" could be the text itself).
+	 */
 	strcpy(e.path, "/\x1b[2J\n\x7f\xc2\x9b#\xc3\xa9");
 	msg = render(&q.outputs[0], &e, sizeof(e));
-	CHECK(strstr(msg, " path=\"/#033[2J#012#177#302#233#\xc3\xa9\"] ") !=
-	      NULL);
+	CHECK(strstr(msg, " path=\"/#033[2J#012#177#302#233#\xc3\xa9\" "
+			  "path_hex=\"2f1b5b324a0a7fc29b23c3a9\"] ") != NULL);
 	CHECK(strchr(msg, '\n') == msg + sb.len - 1);
 	for (const char *c = msg; *c; c++)
 		CHECK(*c == '\n' || (unsigned char)*c >= 0x20);
