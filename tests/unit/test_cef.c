@@ -15,6 +15,7 @@
 #include "output/format_cef.h"
 #include "schema.h"
 #include "output/output.h"
+#include "output_fixture.h"
 
 struct demo_event {
 	struct bpfhost_event_header hdr;
@@ -60,47 +61,7 @@ static const struct event_type plain_type = {
 	.plugin = "demo", .schema = &demo_schema, .qname = "demo.open",
 };
 
-/* 2025-11-05T03:48:17.123456789Z */
-#define T0 1762314497123456789ull
-
-struct kv {
-	const char *key, *value;
-};
-
-static int configure(struct pipeline *p, const struct kv *kvs, size_t n)
-{
-	static struct config_entry entries[16];
-	struct config_section sec = { .name = "output.t", .where = "t.ini:1",
-				      .entries = entries, .n = n };
-	struct config cfg = { .path = "t.ini", .sections = &sec, .n = 1 };
-	static const struct event_type *types[] = { &demo_type };
-	int err;
-
-	for (size_t i = 0; i < n; i++)
-		entries[i] = (struct config_entry){
-			.key = (char *)kvs[i].key,
-			.value = (char *)kvs[i].value,
-			.where = "t.ini:2",
-		};
-	err = pipeline_configure(p, &cfg, NULL);
-	p->types = types;
-	p->ntypes = 1;
-	return err;
-}
-
 static struct strbuf sb;
-
-static const char *render(struct output *out, const struct event_type *t,
-			  const struct demo_event *e)
-{
-	struct record rec = { .type = t, .data = e, .size = sizeof(*e),
-			      .real_ns = T0 };
-
-	sb_reset(&sb);
-	out->fmt->record(out, &sb, &rec);
-	CHECK(!sb.failed);
-	return sb_cstr(&sb);
-}
 
 /* Every byte the formats treat specially, an invalid one, valid UTF-8. */
 #define HOSTILE "/t/a|b=c\\d\ne\rf\tg\xff\xc3\xa9 h"
@@ -165,7 +126,7 @@ static void test_cef_message(void)
 	struct pipeline p;
 	char want[1024];
 
-	CHECK(configure(&p, kvs, 5) == 0);
+	CHECK(configure_output(&p, &demo_type, kvs, 5) == 0);
 	/*
 	 * PRI 36 = auth (4) * 8 + warning (4), the record's own; CEF 6.
 	 * No event SD element: the fields are in the CEF extension.
@@ -179,7 +140,8 @@ static void test_cef_message(void)
 		 "filePath=/t/a|b\\=c\\\\d\\ne\\rf\tg\xef\xbf\xbd\xc3\xa9 h "
 		 "bpfhost_path_hex=2f742f617c623d635c640a650d660967ffc3a92068",
 		 (int)getpid(), BPFHOST_VERSION);
-	CHECK_STR(render(&p.outputs[0], &demo_type, &e), want);
+	CHECK_STR(render_record(&p.outputs[0], &demo_type, &e, sizeof(e)),
+		  want);
 	pipeline_free(&p);
 }
 
@@ -197,8 +159,8 @@ static void test_leef_message(void)
 	const char *got;
 	char want[1024];
 
-	CHECK(configure(&p, kvs, 5) == 0);
-	got = render(&p.outputs[0], &demo_type, &e);
+	CHECK(configure_output(&p, &demo_type, kvs, 5) == 0);
+	got = render_record(&p.outputs[0], &demo_type, &e, sizeof(e));
 	/*
 	 * user (1) * 8 + err (3); LEEF sev 7.  LEEF has no keys for the task
 	 * fields: bpfhost_NAME.
@@ -219,7 +181,7 @@ static const char *json_severity(struct output *out,
 				 const struct event_type *t, unsigned char sev)
 {
 	struct demo_event e = demo_event(sev);
-	const char *json = render(out, t, &e);
+	const char *json = render_record(out, t, &e, sizeof(e));
 	const char *key = strstr(json, "\"event\":\"open\",\"severity\":\"");
 
 	/* Right after "event"; the SEVERITY field is not shown again. */
@@ -232,7 +194,7 @@ static unsigned int pri(struct output *out, const struct event_type *t,
 {
 	struct demo_event e = demo_event(sev);
 
-	return (unsigned int)atoi(render(out, t, &e) + 1);
+	return (unsigned int)atoi(render_record(out, t, &e, sizeof(e)) + 1);
 }
 
 static void test_severity_order(void)
@@ -246,7 +208,7 @@ static void test_severity_order(void)
 	};
 	struct pipeline p;
 
-	CHECK(configure(&p, json_kvs, 2) == 0);
+	CHECK(configure_output(&p, &demo_type, json_kvs, 2) == 0);
 	/* The record's own, its type's when out of range, else the option. */
 	CHECK(!strncmp(json_severity(&p.outputs[0], &demo_type, 2), "crit\"",
 		       5));
@@ -256,7 +218,7 @@ static void test_severity_order(void)
 		       "debug\"", 6));
 	pipeline_free(&p);
 
-	CHECK(configure(&p, syslog_kvs, 3) == 0);
+	CHECK(configure_output(&p, &demo_type, syslog_kvs, 3) == 0);
 	/* local0 = 16: 128 + severity. */
 	CHECK(pri(&p.outputs[0], &demo_type, 0) == 128);
 	CHECK(pri(&p.outputs[0], &demo_type, 200) == 133);

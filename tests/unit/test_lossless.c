@@ -18,6 +18,7 @@
 #include "check.h"
 #include "schema.h"
 #include "output/output.h"
+#include "output_fixture.h"
 
 struct demo_event {
 	struct bpfhost_event_header hdr;
@@ -38,9 +39,6 @@ static const struct event_type demo_type = {
 	.plugin = "demo", .schema = &demo_schema, .qname = "demo.open",
 };
 
-/* 2025-11-05T03:48:17.123456789Z */
-#define T0 1762314497123456789ull
-
 /*
  * One format under test: its options, where its rendering of path starts
  * (the part before is the same for every record but the sequenceId), how
@@ -49,7 +47,7 @@ static const struct event_type demo_type = {
  */
 struct format {
 	const char *name;
-	const char *options[4][2];
+	struct kv options[4];
 	const char *value_key, *close, *hex_key;
 	bool controls;
 	struct pipeline p;
@@ -84,21 +82,11 @@ static struct format formats[] = {
 
 static void configure(struct format *f)
 {
-	static const struct event_type *types[] = { &demo_type };
-	struct config_entry entries[4];
-	struct config_section sec = { .name = "output.t", .where = "t.ini:1",
-				      .entries = entries };
-	struct config cfg = { .path = "t.ini", .sections = &sec, .n = 1 };
+	size_t n = 0;
 
-	for (; sec.n < 4 && f->options[sec.n][0]; sec.n++)
-		entries[sec.n] = (struct config_entry){
-			.key = (char *)f->options[sec.n][0],
-			.value = (char *)f->options[sec.n][1],
-			.where = "t.ini:2",
-		};
-	CHECK(pipeline_configure(&f->p, &cfg, NULL) == 0);
-	f->p.types = types;
-	f->p.ntypes = 1;
+	while (n < 4 && f->options[n].key)
+		n++;
+	CHECK(configure_output(&f->p, &demo_type, f->options, n) == 0);
 }
 
 /*
@@ -109,19 +97,14 @@ static void configure(struct format *f)
 static char *render_path(struct format *f, const char *path, size_t n)
 {
 	struct demo_event e = { 0 };
-	struct record rec = { .type = &demo_type, .data = &e,
-			      .size = sizeof(e), .real_ns = T0 };
-	struct strbuf sb = { 0 };
-	const char *start, *end;
-	char *out;
+	const char *msg, *start, *end;
 
 	memcpy(e.path, path, n);
-	f->p.outputs[0].fmt->record(&f->p.outputs[0], &sb, &rec);
-	CHECK(!sb.failed);
-	start = strstr(sb_cstr(&sb), f->value_key);
+	msg = render_record(&f->p.outputs[0], &demo_type, &e, sizeof(e));
+	start = strstr(msg, f->value_key);
 	CHECK(start != NULL);
 	if (!start)
-		start = sb_cstr(&sb);
+		start = msg;
 	/*
 	 * SD: the element ends at the first ']' not escaped (a newline in
 	 * the value goes raw to a network sink); the others at the end of
@@ -135,9 +118,7 @@ static char *render_path(struct format *f, const char *path, size_t n)
 	}
 	if (!*end && end > start && end[-1] == '\n')
 		end--;
-	out = strndup(start, end - start);
-	sb_free(&sb);
-	return out;
+	return strndup(start, end - start);
 }
 
 static int hex_digit(char c)

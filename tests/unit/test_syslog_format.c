@@ -17,6 +17,7 @@
 #include "host_events.h"
 #include "output/net_target.h"
 #include "output/output.h"
+#include "output_fixture.h"
 
 struct demo_event {
 	struct bpfhost_event_header hdr;
@@ -52,52 +53,6 @@ static const struct event_type demo_type = {
 	.plugin = "demo", .schema = &demo_schema, .qname = "demo.open"
 };
 
-/* 2025-11-05T03:48:17.123456789Z */
-#define T0 1762314497123456789ull
-
-struct kv {
-	const char *key, *value;
-};
-
-/* A pipeline configured from one [output.t] section of key = value. */
-static int configure(struct pipeline *p, const struct kv *kvs, size_t n)
-{
-	static struct config_entry entries[16];
-	static char where[16][16];
-	struct config_section sec = { .name = "output.t", .where = "t.ini:1",
-				      .entries = entries, .n = n };
-	struct config cfg = { .path = "t.ini", .sections = &sec, .n = 1 };
-	static const struct event_type *types[] = { &demo_type };
-	int err;
-
-	for (size_t i = 0; i < n; i++) {
-		snprintf(where[i], sizeof(where[i]), "t.ini:%zu", i + 2);
-		entries[i] = (struct config_entry){
-			.key = (char *)kvs[i].key,
-			.value = (char *)kvs[i].value,
-			.where = where[i],
-		};
-	}
-	err = pipeline_configure(p, &cfg, NULL);
-	p->types = types;
-	p->ntypes = 1;
-	return err;
-}
-
-static struct strbuf sb;
-
-static const char *render(struct output *out, const struct demo_event *e,
-			  size_t size)
-{
-	struct record rec = { .type = &demo_type, .data = e, .size = size,
-			      .real_ns = T0 };
-
-	sb_reset(&sb);
-	out->fmt->record(out, &sb, &rec);
-	CHECK(!sb.failed);
-	return sb_cstr(&sb);
-}
-
 static struct demo_event hostile_event(void)
 {
 	struct demo_event e = {
@@ -122,7 +77,7 @@ static void test_rfc5424_text_payload(void)
 	struct pipeline p;
 	char want[1024];
 
-	CHECK(configure(&p, kvs, 5) == 0);
+	CHECK(configure_output(&p, &demo_type, kvs, 5) == 0);
 	/* PRI 37 = auth (4) * 8 + notice (5); error is null: left out. */
 	snprintf(want, sizeof(want),
 		 "<37>1 2025-11-05T03:48:17.123456Z host.example bpfhost %d "
@@ -133,7 +88,7 @@ static void test_rfc5424_text_payload(void)
 		 "03:48:17.123456  4242 -      cat    "
 		 "/t/a\"b\\\\c]d\\x0ae\\xff\xc3\xa9",
 		 (int)getpid());
-	CHECK_STR(render(&p.outputs[0], &e, sizeof(e)), want);
+	CHECK_STR(render_record(&p.outputs[0], &demo_type, &e, sizeof(e)), want);
 
 	/* The next message of this output: sequenceId 2; an errno shown. */
 	e.err = 2;
@@ -146,7 +101,7 @@ static void test_rfc5424_text_payload(void)
 		 "03:48:17.123456  4242 ENOENT cat    "
 		 "/t/a\"b\\\\c]d\\x0ae\\xff\xc3\xa9",
 		 (int)getpid());
-	CHECK_STR(render(&p.outputs[0], &e, sizeof(e)), want);
+	CHECK_STR(render_record(&p.outputs[0], &demo_type, &e, sizeof(e)), want);
 	pipeline_free(&p);
 }
 
@@ -167,7 +122,7 @@ static void test_rfc3164_json_payload(void)
 	char want[1024];
 
 	strcpy(e.path, "/etc/x]");
-	CHECK(configure(&p, kvs, 8) == 0);
+	CHECK(configure_output(&p, &demo_type, kvs, 8) == 0);
 	/* PRI 156 = local3 (19) * 8 + warning (4); day padded with a space. */
 	snprintf(want, sizeof(want),
 		 "<156>Nov  5 03:48:17 h1 snoop[%d]: [meta sequenceId=\"1\"] "
@@ -177,7 +132,7 @@ static void test_rfc3164_json_payload(void)
 		 "\"error\":null,\"ok\":true,\"comm\":\"cat\","
 		 "\"path\":\"/etc/x]\"}",
 		 (int)getpid());
-	CHECK_STR(render(&p.outputs[0], &e, sizeof(e)), want);
+	CHECK_STR(render_record(&p.outputs[0], &demo_type, &e, sizeof(e)), want);
 	pipeline_free(&p);
 }
 
@@ -203,7 +158,7 @@ static void test_local_form(void)
 	char want[1024];
 
 	strcpy(e.path, "/x");
-	CHECK(configure(&p, kvs, 4) == 0);
+	CHECK(configure_output(&p, &demo_type, kvs, 4) == 0);
 	snprintf(want, sizeof(want),
 		 "<14>Nov  5 03:48:17 bpfhost[%d]: [meta sequenceId=\"1\"] "
 		 "{\"time\":\"2025-11-05T03:48:17.123456789Z\","
@@ -212,10 +167,10 @@ static void test_local_form(void)
 		 "\"error\":null,\"ok\":true,\"comm\":\"cat\","
 		 "\"path\":\"/x\"}",
 		 (int)getpid());
-	CHECK_STR(render(&p.outputs[0], &e, sizeof(e)), want);
+	CHECK_STR(render_record(&p.outputs[0], &demo_type, &e, sizeof(e)), want);
 	pipeline_free(&p);
-	CHECK(configure(&p, asked, 3) == 0);
-	CHECK(!strncmp(render(&p.outputs[0], &e, sizeof(e)),
+	CHECK(configure_output(&p, &demo_type, asked, 3) == 0);
+	CHECK(!strncmp(render_record(&p.outputs[0], &demo_type, &e, sizeof(e)),
 		       "<14>1 2025-11-05T03:48:17.123456Z ", 34));
 	pipeline_free(&p);
 }
@@ -234,15 +189,16 @@ static void test_line_sink_and_sequence_per_output(void)
 	const char *msg;
 
 	strcpy(e.path, "/p");
-	CHECK(configure(&p, kvs, 4) == 0);
-	CHECK(configure(&q, kvs, 4) == 0);
-	render(&p.outputs[0], &e, sizeof(e));
-	msg = render(&p.outputs[0], &e, sizeof(e));
+	CHECK(configure_output(&p, &demo_type, kvs, 4) == 0);
+	CHECK(configure_output(&q, &demo_type, kvs, 4) == 0);
+	render_record(&p.outputs[0], &demo_type, &e, sizeof(e));
+	msg = render_record(&p.outputs[0], &demo_type, &e, sizeof(e));
 	/* MSGID cut to 32 bytes; the SD-ID carries the enterprise id. */
 	CHECK(strstr(msg, " x-open-demo-01234567890123456789 [meta "
 			  "sequenceId=\"2\"][demo.open@32473.7 pid=") != NULL);
-	CHECK(msg[sb.len - 1] == '\n' && strchr(msg, '\n') == msg + sb.len - 1);
-	msg = render(&q.outputs[0], &e, sizeof(e));
+	CHECK(msg[strlen(msg) - 1] == '\n' &&
+	      strchr(msg, '\n') == msg + strlen(msg) - 1);
+	msg = render_record(&q.outputs[0], &demo_type, &e, sizeof(e));
 	CHECK(strstr(msg, "[meta sequenceId=\"1\"]") != NULL);
 
 	/*
@@ -250,10 +206,10 @@ static void test_line_sink_and_sequence_per_output(void)
 	 * path_hex holds the bytes ("#012" could be the text itself).
 	 */
 	strcpy(e.path, "/\x1b[2J\n\x7f\xc2\x9b#\xc3\xa9");
-	msg = render(&q.outputs[0], &e, sizeof(e));
+	msg = render_record(&q.outputs[0], &demo_type, &e, sizeof(e));
 	CHECK(strstr(msg, " path=\"/#033[2J#012#177#302#233#\xc3\xa9\" "
 			  "path_hex=\"2f1b5b324a0a7fc29b23c3a9\"] ") != NULL);
-	CHECK(strchr(msg, '\n') == msg + sb.len - 1);
+	CHECK(strchr(msg, '\n') == msg + strlen(msg) - 1);
 	for (const char *c = msg; *c; c++)
 		CHECK(*c == '\n' || (unsigned char)*c >= 0x20);
 	pipeline_free(&p);
@@ -273,14 +229,10 @@ static void test_sd_id_length(void)
 		.qname = "a_plugin_with_a_long_name.open"
 	};
 	struct demo_event e = hostile_event();
-	struct record rec = { .type = &long_type, .data = &e,
-			      .size = sizeof(e), .real_ns = T0 };
 	struct pipeline p;
 
-	CHECK(configure(&p, kvs, 3) == 0);
-	sb_reset(&sb);
-	p.outputs[0].fmt->record(&p.outputs[0], &sb, &rec);
-	CHECK(strstr(sb_cstr(&sb),
+	CHECK(configure_output(&p, &demo_type, kvs, 3) == 0);
+	CHECK(strstr(render_record(&p.outputs[0], &long_type, &e, sizeof(e)),
 		     " a_plugin_with_a_long_name/open [meta sequenceId=\"1\"]"
 		     "[a_plugin_with_a_long_name.@32473 pid=") != NULL);
 	pipeline_free(&p);
@@ -294,7 +246,7 @@ static void expect_config_error(const struct kv *kvs, size_t n,
 	int err;
 
 	capture_begin();
-	err = configure(&p, kvs, n);
+	err = configure_output(&p, &demo_type, kvs, n);
 	msg = capture_end();
 	CHECK(err == -EINVAL);
 	CHECK(count_lines(msg) == 1);
@@ -362,7 +314,7 @@ static void test_loss_records(void)
 
 	CHECK(fd >= 0);
 	snprintf(target, sizeof(target), "file:%s", path);
-	CHECK(configure(&p, kvs, 2) == 0);
+	CHECK(configure_output(&p, &demo_type, kvs, 2) == 0);
 	CHECK(pipeline_start(&p, p.types, p.ntypes) == 0);
 	CHECK(host_events_init(&he, &p, 1) == 0);
 	/* Nothing lost: no record. */
@@ -422,6 +374,5 @@ int main(void)
 	RUN(test_config_errors);
 	RUN(test_loss_records);
 	RUN(test_targets);
-	sb_free(&sb);
 	return CHECK_EXIT();
 }
