@@ -106,6 +106,14 @@ class Bpfhost:
         self.dir.cleanup()
 
 
+def own_opens(files, ini):
+    """bpfhost with filesnoop reporting only this test process's opens of
+    files under the directory files (other tests run at the same time),
+    configured by the INI file ini."""
+    return Bpfhost("-p", "filesnoop", "-o", "filesnoop.prefix=" + files + "/",
+                   "-o", "filesnoop.pid=%d" % os.getpid(), "-c", ini)
+
+
 def text_rows(text):
     """Text output as dicts, each row keyed by its type's header (printed
     before the type's first row)."""

@@ -22,7 +22,7 @@ import threading
 import time
 import unittest
 
-from bpfhost_test import Bpfhost, main, need_root, run_bpfhost
+from bpfhost_test import main, need_root, own_opens, run_bpfhost
 from test_syslog import (RSYSLOGD, free_port, make_pki, parse_5424,
                          start_rsyslogd)
 
@@ -116,9 +116,7 @@ class RelpTest(unittest.TestCase):
         return path
 
     def bpfhost(self, ini):
-        return Bpfhost("-p", "filesnoop", "-o",
-                       "filesnoop.prefix=" + self.files + "/", "-o",
-                       "filesnoop.pid=%d" % os.getpid(), "-c", ini)
+        return own_opens(self.files, ini)
 
     def open_all(self, names, pause=0.0):
         for n in names:

@@ -21,7 +21,7 @@ import tempfile
 import time
 import unittest
 
-from bpfhost_test import (SOURCE_ROOT, Bpfhost, main, need_root,
+from bpfhost_test import (SOURCE_ROOT, main, need_root, own_opens,
                           run_bpfhost)
 
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
@@ -371,10 +371,7 @@ class SyslogTest(unittest.TestCase):
         return path
 
     def bpfhost(self, ini):
-        # Only this test's own opens: other tests run at the same time.
-        return Bpfhost("-p", "filesnoop", "-o",
-                       "filesnoop.prefix=" + self.files + "/", "-o",
-                       "filesnoop.pid=%d" % os.getpid(), "-c", ini)
+        return own_opens(self.files, ini)
 
     def truth(self):
         with open(self.json_out, "rb") as f:

@@ -21,7 +21,7 @@ import tempfile
 import time
 import unittest
 
-from bpfhost_test import Bpfhost, main, need_root, run_bpfhost
+from bpfhost_test import main, need_root, own_opens, run_bpfhost
 from test_syslog import RSYSLOGD, die_with_parent, start_rsyslogd
 
 JOURNALD = "/lib/systemd/systemd-journald"
@@ -170,10 +170,7 @@ class LocalSyslogTest(unittest.TestCase):
         return path
 
     def bpfhost(self, outputs):
-        return Bpfhost("-p", "filesnoop", "-o",
-                       "filesnoop.prefix=" + self.files + "/", "-o",
-                       "filesnoop.pid=%d" % os.getpid(), "-c",
-                       self.config(outputs))
+        return own_opens(self.files, self.config(outputs))
 
     def truth(self):
         """(text lines, JSON records) of the filesnoop events, in order."""
